@@ -1,0 +1,316 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+)
+
+var (
+	productNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+	guidRE        = regexp.MustCompile(`^\{?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}?$`)
+	envNameRE     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	ownerRepoRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$`)
+)
+
+// ValidateServiceName checks a Windows service key name: 1 to 256
+// characters, printable, without '/' or '\'.
+func ValidateServiceName(name string) error {
+	switch {
+	case name == "":
+		return fmt.Errorf("service name is empty")
+	case len(name) > 256:
+		return fmt.Errorf("service name %q is longer than 256 characters", name)
+	case strings.ContainsAny(name, `/\`):
+		return fmt.Errorf("service name %q contains '/' or '\\' (not allowed by the service manager)", name)
+	}
+	for _, r := range name {
+		if r < 0x20 || r == 0x7f {
+			return fmt.Errorf("service name %q contains a control character", name)
+		}
+	}
+	return nil
+}
+
+// IsBuiltinAccount reports whether account is one of the built-in service
+// accounts or the virtual account, which need no password.
+func IsBuiltinAccount(account string) bool {
+	switch strings.ToLower(account) {
+	case "", "localsystem", "localservice", "networkservice", "virtual",
+		`nt authority\system`, `nt authority\localservice`, `nt authority\networkservice`:
+		return true
+	}
+	return strings.HasPrefix(strings.ToLower(account), `nt service\`)
+}
+
+func (c *Config) validate(errAt func(key, format string, args ...any) error) error {
+	p, s := &c.Product, &c.Service
+	if !productNameRE.MatchString(p.Name) {
+		return errAt("product.name", "%q is not a product name (expected 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit)", p.Name)
+	}
+	if p.Binary != "" && !productNameRE.MatchString(p.Binary) {
+		return errAt("product.binary", "%q is not an executable name (expected letters, digits, '.', '_' or '-', without .exe)", p.Binary)
+	}
+	if strings.TrimSpace(p.Company) == "" {
+		return errAt("product.company", "is empty (expected the publisher's name)")
+	}
+	if strings.TrimSpace(p.Description) == "" {
+		return errAt("product.description", "is empty (expected a one-line description)")
+	}
+	if p.Homepage != "" {
+		u, err := url.Parse(p.Homepage)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return errAt("product.homepage", "%q is not an http(s) URL", p.Homepage)
+		}
+	}
+	if p.Icon != "" && !strings.EqualFold(pathExt(p.Icon), ".ico") {
+		return errAt("product.icon", "%q is not a .ico file", p.Icon)
+	}
+
+	if err := ValidateServiceName(s.Name); err != nil {
+		return errAt("service.name", "%v", err)
+	}
+	switch s.Mode {
+	case "", ModeNative, ModeHosted:
+	default:
+		return errAt("service.mode", "%q is not a mode (expected native or hosted)", s.Mode)
+	}
+	switch s.Start {
+	case "", StartAuto, StartDelayedAuto, StartManual, StartDisabled:
+	default:
+		return errAt("service.start", "%q is not a start type (expected auto, delayed-auto, manual or disabled)", s.Start)
+	}
+	if err := validateAccount(s.Account); err != nil {
+		return errAt("service.account", "%v", err)
+	}
+	if s.PasswordEnv != "" {
+		if IsBuiltinAccount(s.Account) {
+			return errAt("service.password_env", "is set, but account %q needs no password", accountOrDefault(s.Account))
+		}
+		if !envNameRE.MatchString(s.PasswordEnv) {
+			return errAt("service.password_env", "%q is not an environment variable name", s.PasswordEnv)
+		}
+	}
+	for i, dep := range s.Dependencies {
+		if err := ValidateServiceName(strings.TrimPrefix(dep, "+")); err != nil {
+			return errAt(fmt.Sprintf("service.dependencies[%d]", i), "%v (a group is written +Name)", err)
+		}
+	}
+	for k := range s.Environment {
+		if k == "" || strings.ContainsAny(k, "=\x00") {
+			return errAt("service.environment."+k, "%q is not an environment variable name", k)
+		}
+	}
+	if s.EventSource != "" && strings.ContainsAny(s.EventSource, `\/`) {
+		return errAt("service.event_source", "%q contains '\\' or '/'", s.EventSource)
+	}
+	for i, a := range s.Recovery.Actions {
+		key := fmt.Sprintf("service.recovery.actions[%d].action", i)
+		switch a.Action {
+		case ActionNone, ActionRestart, ActionReboot:
+		case ActionRun:
+			if s.Recovery.Command == "" {
+				return errAt(key, "is run, but service.recovery.command is empty (expected the command to run)")
+			}
+		default:
+			return errAt(key, "%q is not a recovery action (expected restart, run, reboot or none)", a.Action)
+		}
+		if a.Delay.D() > 0x7fffffff*time.Millisecond {
+			return errAt(fmt.Sprintf("service.recovery.actions[%d].delay", i), "%s is longer than the service manager allows (about 24 days)", a.Delay.D())
+		}
+	}
+	if len(s.Recovery.Actions) > 32 {
+		return errAt("service.recovery.actions", "has %d actions (at most 32)", len(s.Recovery.Actions))
+	}
+	if s.Logs.Keep < 0 {
+		return errAt("service.logs.keep", "is %d (expected 0 or more rotated files)", s.Logs.Keep)
+	}
+	switch strings.ToLower(s.Hosted.StopSignal) {
+	case "", "ctrl-break", "ctrl-c":
+	default:
+		return errAt("service.hosted.stop_signal", "%q is not a stop signal (expected ctrl-break or ctrl-c)", s.Hosted.StopSignal)
+	}
+	if s.Hosted.Restart.MaxFailures < 0 {
+		return errAt("service.hosted.restart.max_failures", "is %d (expected 1 or more)", s.Hosted.Restart.MaxFailures)
+	}
+	if d, m := s.Hosted.Restart.Delay, s.Hosted.Restart.MaxDelay; d > 0 && m > 0 && m < d {
+		return errAt("service.hosted.restart.max_delay", "%s is shorter than restart.delay %s", m.D(), d.D())
+	}
+
+	if a := c.Autostart; a != nil {
+		switch a.Kind {
+		case "run-key", "task":
+		default:
+			return errAt("autostart.kind", "%q is not an autostart kind (expected run-key or task)", a.Kind)
+		}
+		switch a.Scope {
+		case "", "user", "machine":
+		default:
+			return errAt("autostart.scope", "%q is not a scope (expected user or machine)", a.Scope)
+		}
+		switch a.Trigger {
+		case "", "logon":
+		case "startup":
+			if a.Kind != "task" {
+				return errAt("autostart.trigger", "startup needs kind task (a Run key starts at logon only)")
+			}
+		default:
+			return errAt("autostart.trigger", "%q is not a trigger (expected logon or startup)", a.Trigger)
+		}
+		if a.Kind == "run-key" && (a.Delay > 0 || a.Account != "") {
+			return errAt("autostart.kind", "delay and account need kind task (a Run key has neither)")
+		}
+	}
+
+	if !guidRE.MatchString(c.Packaging.UpgradeCode) {
+		return errAt("packaging.upgrade_code", "%q is not a GUID (expected e.g. {8F1C2A6E-5B7D-4E3A-9C21-0D4B6A7E9F10}; generate one once and keep it)", c.Packaging.UpgradeCode)
+	}
+	if d := c.Packaging.InstallDir; d != "" && (strings.ContainsAny(d, `<>:"/\|?*`) || strings.TrimSpace(d) != d) {
+		return errAt("packaging.install_dir", "%q is not a folder name (expected one name without \\ / : * ? \" < > |)", d)
+	}
+	if r := c.Release.GitHub; r != "" && !ownerRepoRE.MatchString(r) {
+		return errAt("release.github", "%q is not owner/repo", r)
+	}
+	return nil
+}
+
+func validateAccount(a string) error {
+	if IsBuiltinAccount(a) {
+		return nil
+	}
+	switch {
+	case strings.Count(a, `\`) == 1 && !strings.HasPrefix(a, `\`) && !strings.HasSuffix(a, `\`):
+	case strings.Count(a, "@") == 1 && !strings.HasPrefix(a, "@") && !strings.HasSuffix(a, "@"):
+	default:
+		return fmt.Errorf("%q is not an account (expected LocalSystem, LocalService, NetworkService, virtual, or a user as DOMAIN\\user, .\\user or user@domain)", a)
+	}
+	return nil
+}
+
+func accountOrDefault(a string) string {
+	if a == "" {
+		return AccountLocalSystem
+	}
+	return a
+}
+
+func pathExt(p string) string {
+	if i := strings.LastIndexByte(p, '.'); i >= 0 && !strings.ContainsAny(p[i:], `/\`) {
+		return p[i:]
+	}
+	return ""
+}
+
+func (c *Config) applyDefaults() {
+	p, s := &c.Product, &c.Service
+	if p.DisplayName == "" {
+		p.DisplayName = p.Name
+	}
+	if p.Binary == "" {
+		p.Binary = p.Name
+	}
+	if p.Main == "" {
+		p.Main = "."
+	}
+	if s.DisplayName == "" {
+		s.DisplayName = p.DisplayName
+	}
+	if s.Description == "" {
+		s.Description = p.Description
+	}
+	if s.Mode == "" {
+		s.Mode = ModeNative
+	}
+	if s.Start == "" {
+		s.Start = StartAuto
+	}
+	if s.Account == "" {
+		s.Account = AccountLocalSystem
+	}
+	if s.EventSource == "" {
+		s.EventSource = s.Name
+	}
+	if s.StopTimeout == 0 {
+		s.StopTimeout = Duration(20 * time.Second)
+	}
+	if s.Recovery.Actions == nil {
+		s.Recovery.Actions = []FailureAction{
+			{Action: ActionRestart, Delay: Duration(5 * time.Second)},
+			{Action: ActionRestart, Delay: Duration(10 * time.Second)},
+			{Action: ActionRestart, Delay: Duration(30 * time.Second)},
+		}
+	}
+	if s.Recovery.ResetAfter == 0 {
+		s.Recovery.ResetAfter = Duration(24 * time.Hour)
+	}
+	if s.Recovery.OnNonCrashFailure == nil {
+		t := true
+		s.Recovery.OnNonCrashFailure = &t
+	}
+	if s.Logs.MaxSize == 0 {
+		s.Logs.MaxSize = 10 << 20
+	}
+	if s.Logs.Keep == 0 {
+		s.Logs.Keep = 5
+	}
+	h := &s.Hosted
+	if h.Executable == "" {
+		h.Executable = p.Binary + ".exe"
+	}
+	if h.StopSignal == "" {
+		h.StopSignal = "ctrl-break"
+	}
+	h.StopSignal = strings.ToLower(h.StopSignal)
+	if h.StopTimeout == 0 {
+		h.StopTimeout = Duration(15 * time.Second)
+	}
+	if h.Restart.Delay == 0 {
+		h.Restart.Delay = Duration(time.Second)
+	}
+	if h.Restart.MaxDelay == 0 {
+		h.Restart.MaxDelay = Duration(time.Minute)
+	}
+	if h.Restart.MaxFailures == 0 {
+		h.Restart.MaxFailures = 5
+	}
+	if h.Restart.Window == 0 {
+		h.Restart.Window = Duration(10 * time.Minute)
+	}
+	if h.SuccessExitCodes == nil {
+		h.SuccessExitCodes = []int{0}
+	}
+	if a := c.Autostart; a != nil {
+		if a.Scope == "" {
+			a.Scope = "user"
+		}
+		if a.Trigger == "" {
+			a.Trigger = "logon"
+		}
+	}
+	pk := &c.Packaging
+	pk.UpgradeCode = NormalizeGUID(pk.UpgradeCode)
+	if pk.InstallDir == "" {
+		pk.InstallDir = p.DisplayName
+	}
+	t := true
+	if pk.MSI == nil {
+		pk.MSI = &t
+	}
+	if pk.Zip == nil {
+		pk.Zip = &t
+	}
+}
+
+// NormalizeGUID returns a GUID in the registry form MSI expects:
+// upper case, in braces.
+func NormalizeGUID(g string) string {
+	return "{" + strings.ToUpper(strings.Trim(g, "{}")) + "}"
+}
+
+// BuildsMSI reports whether MSIs are wanted.
+func (p Packaging) BuildsMSI() bool { return p.MSI == nil || *p.MSI }
+
+// BuildsZip reports whether zips are wanted.
+func (p Packaging) BuildsZip() bool { return p.Zip == nil || *p.Zip }
