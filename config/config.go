@@ -12,6 +12,7 @@
 package config
 
 import (
+	"fmt"
 	"path/filepath"
 	"time"
 )
@@ -265,3 +266,19 @@ func (d Duration) D() time.Duration { return time.Duration(d) }
 
 // Size is a byte count written as "10MB", "512KiB" or a plain integer.
 type Size int64
+
+// MarshalYAML writes the duration as svcship.yaml spells it ("1m30s").
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+
+// MarshalYAML writes the size with the largest exact binary unit ("10MiB").
+func (s Size) MarshalYAML() (any, error) {
+	for _, u := range []struct {
+		name string
+		n    int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if s > 0 && int64(s)%u.n == 0 {
+			return fmt.Sprintf("%d%s", int64(s)/u.n, u.name), nil
+		}
+	}
+	return int64(s), nil
+}
