@@ -26,6 +26,7 @@ type command struct {
 func commands() map[string]command {
 	return map[string]command{
 		"check":   {"validate svcship.yaml and print the resolved settings", cmdCheck},
+		"init":    {"prepare this Go module to ship through svcship", cmdInit},
 		"version": {"print svcship's version", cmdVersion},
 	}
 }

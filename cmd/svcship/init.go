@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/svcship/svcship/scaffold"
+)
+
+// cmdInit prepares the current Go module to ship through svcship.
+func cmdInit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("svcship init", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var opts scaffold.Options
+	fs.StringVar(&opts.Dir, "dir", ".", "root of the Go module")
+	fs.StringVar(&opts.Main, "main", "", "main package to ship, e.g. ./cmd/server (default: detected)")
+	fs.StringVar(&opts.Mode, "mode", "", "native or hosted (default: native when the program imports github.com/svcship/svcship/service)")
+	fs.BoolVar(&opts.Force, "force", false, "replace files whose content differs from what init writes")
+	fs.BoolVar(&opts.DryRun, "dry-run", false, "print what would change and write nothing")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "svcship init: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	opts.Stdout = stdout
+	changes, err := scaffold.Init(ctx, opts)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		var conflict *scaffold.ConflictError
+		if errors.As(err, &conflict) || errors.Is(err, scaffold.ErrNoModule) {
+			return 2
+		}
+		return 1
+	}
+	written := 0
+	for _, c := range changes {
+		if c.Action != "unchanged" {
+			written++
+		}
+	}
+	switch {
+	case written == 0:
+		fmt.Fprintln(stdout, "svcship init: everything is already in place")
+	case !opts.DryRun:
+		fmt.Fprintln(stdout, "svcship init: done. Next: go mod tidy, then go tool mage snapshot")
+	}
+	return 0
+}

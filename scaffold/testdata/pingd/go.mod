@@ -1,0 +1,3 @@
+module example.com/acme/pingd
+
+go 1.26
