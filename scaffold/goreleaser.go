@@ -140,6 +140,14 @@ func mergeGoReleaser(data []byte, p *Project) ([]byte, []string, error) {
 		for _, a := range windowsArchs {
 			if ensureListItems(b, "goarch", a) {
 				note("goarch += %s (a Windows target)", a)
+				if a == "386" {
+					// 386 is wanted for Windows only.
+					for _, goos := range []string{"linux", "darwin"} {
+						if addIgnore(b, goos, a) {
+							note("ignore += %s/%s", goos, a)
+						}
+					}
+				}
 			}
 		}
 	}
@@ -240,4 +248,26 @@ func nodeText(n *yaml.Node) string {
 		parts = append(parts, nodeText(c))
 	}
 	return strings.Join(parts, " ")
+}
+
+// addIgnore adds {goos, goarch} to the build's ignore list unless present.
+func addIgnore(b *yaml.Node, goos, goarch string) bool {
+	l := mapGet(b, "ignore")
+	if l == nil {
+		l = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+		mapSet(b, "ignore", l, false)
+	}
+	if l.Kind != yaml.SequenceNode {
+		return false
+	}
+	for _, c := range l.Content {
+		if v, a := mapGet(c, "goos"), mapGet(c, "goarch"); v != nil && a != nil && v.Value == goos && a.Value == goarch {
+			return false
+		}
+	}
+	m := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Style: yaml.FlowStyle}
+	mapSet(m, "goos", scalar(goos, "!!str"), false)
+	mapSet(m, "goarch", scalar(goarch, "!!str"), false)
+	l.Content = append(l.Content, m)
+	return true
 }
