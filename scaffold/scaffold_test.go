@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/svcship/svcship/config"
+	"github.com/svcship/svcship/internal/workflowlint"
 	"gopkg.in/yaml.v3"
 )
 
@@ -232,4 +233,22 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// The workflows init writes pass actionlint (and svcship's pinning rule).
+func TestGeneratedWorkflowsLint(t *testing.T) {
+	dir := copyProject(t)
+	if _, err := Init(context.Background(), Options{Dir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"ci.yml", "release.yml"} {
+		p := filepath.Join(dir, ".github", "workflows", name)
+		findings, err := workflowlint.Lint(p, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range findings {
+			t.Errorf("%s", f)
+		}
+	}
 }
