@@ -115,7 +115,7 @@ func TestInitThirdPartyProject(t *testing.T) {
 	var parsed struct {
 		Builds []struct {
 			Goos, Goarch, Env, Flags []string
-			ModTimestamp            string `yaml:"mod_timestamp"`
+			ModTimestamp             string `yaml:"mod_timestamp"`
 		}
 	}
 	if err := yaml.Unmarshal(gr, &parsed); err != nil {
