@@ -1,0 +1,552 @@
+package installer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/svcship/svcship/config"
+)
+
+// Exit codes of svcship-installer (documented in docs/installer.md).
+const (
+	ExitOK           = 0
+	ExitFailure      = 1
+	ExitUsage        = 2 // bad flags, bad svcship.yaml, bad settings
+	ExitNotInstalled = 3
+	ExitAccessDenied = 4
+	ExitTimeout      = 5
+)
+
+// Env is what the commands need from the process.
+type Env struct {
+	Sys    System
+	Stdout io.Writer
+	Stderr io.Writer
+	// Getenv reads the environment (passwords come from here).
+	Getenv func(string) string
+	// Dir is the folder of svcship-installer.exe as a Windows path; the
+	// program and svcship.yaml are looked up there.
+	Dir string
+	// ReadFile reads svcship.yaml (os.ReadFile; a Windows path on Windows).
+	ReadFile func(string) ([]byte, error)
+	// Prompt asks for a password without echo; nil when not interactive.
+	Prompt func(prompt string) (string, error)
+	// Poll is the status polling interval (0: default).
+	Poll time.Duration
+}
+
+// Commands lists the commands Main handles.
+var commandHelp = []struct{ name, help string }{
+	{"install", "create the service, or update it to match the settings; starts it (auto start)"},
+	{"configure", "apply the settings an MSI cannot (description, delayed start, recovery, SID type, environment, event source)"},
+	{"uninstall", "stop and delete the service and its event source"},
+	{"start", "start the service and wait until it runs"},
+	{"stop", "stop the service and wait until it has stopped"},
+	{"restart", "stop, then start the service"},
+	{"status", "show the service's state and settings (--json for machines)"},
+}
+
+// Usage prints the command list.
+func Usage(w io.Writer, extra ...string) {
+	fmt.Fprintln(w, "usage: svcship-installer <command> [flags]")
+	fmt.Fprintln(w, "\ncommands:")
+	for _, c := range commandHelp {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.help)
+	}
+	for _, e := range extra {
+		fmt.Fprintln(w, e)
+	}
+	fmt.Fprintln(w, "\nsettings come from svcship.yaml beside the executable (--config to point elsewhere); flags override it.")
+	fmt.Fprintln(w, "run 'svcship-installer <command> -h' for the flags of a command.")
+}
+
+// Main runs one command (args[0]) and returns the exit code.
+func Main(ctx context.Context, env Env, args []string) int {
+	if len(args) == 0 {
+		Usage(env.Stderr)
+		return ExitUsage
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "install", "configure":
+		return runInstall(ctx, env, cmd, rest)
+	case "uninstall", "start", "stop", "restart", "status":
+		return runControl(ctx, env, cmd, rest)
+	case "help", "-h", "--help":
+		Usage(env.Stdout)
+		return ExitOK
+	}
+	fmt.Fprintf(env.Stderr, "svcship-installer: unknown command %q\n", cmd)
+	Usage(env.Stderr)
+	return ExitUsage
+}
+
+// ExitCode maps an error to the documented exit code.
+func ExitCode(err error) int {
+	var bi *BadInputError
+	var ce *config.Error
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &bi), errors.As(err, &ce):
+		return ExitUsage
+	case errors.Is(err, ErrNotInstalled):
+		return ExitNotInstalled
+	case errors.Is(err, ErrAccessDenied):
+		return ExitAccessDenied
+	case errors.Is(err, ErrTimeout):
+		return ExitTimeout
+	}
+	return ExitFailure
+}
+
+func fail(env Env, err error) int {
+	fmt.Fprintf(env.Stderr, "svcship-installer: %v\n", err)
+	return ExitCode(err)
+}
+
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+// common holds the flags every command has.
+type common struct {
+	config  string
+	name    string
+	timeout time.Duration
+}
+
+func (c *common) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.config, "config", "", "svcship.yaml to read (default: the one beside svcship-installer.exe)")
+	fs.StringVar(&c.name, "name", "", "service name (overrides service.name)")
+	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "how long to wait for the service to start or stop")
+}
+
+// loadConfig reads --config, or svcship.yaml beside the installer when it
+// exists. It returns nil without error when there is none and none was
+// asked for.
+func loadConfig(env Env, path string) (*config.Config, string, error) {
+	explicit := path != ""
+	if !explicit {
+		path = winJoin(env.Dir, config.FileName)
+	}
+	data, err := env.ReadFile(path)
+	if err != nil {
+		if !explicit && errors.Is(err, os.ErrNotExist) {
+			return nil, "", nil
+		}
+		return nil, "", &BadInputError{Msg: fmt.Sprintf("read %s: %v", path, err)}
+	}
+	c, err := config.Parse(path, data)
+	if err != nil {
+		return nil, "", err
+	}
+	return c, path, nil
+}
+
+func newFlagSet(env Env, cmd string) *flag.FlagSet {
+	fs := flag.NewFlagSet("svcship-installer "+cmd, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	return fs
+}
+
+func runInstall(ctx context.Context, env Env, cmd string, args []string) int {
+	fs := newFlagSet(env, cmd)
+	var c common
+	c.register(fs)
+	var (
+		displayName = fs.String("display-name", "", "display name")
+		description = fs.String("description", "", "description")
+		mode        = fs.String("mode", "", "native or hosted")
+		exe         = fs.String("exe", "", "program to run, relative to the installer's folder (native mode)")
+		start       = fs.String("start", "", "auto, delayed-auto, manual or disabled")
+		account     = fs.String("account", "", `LocalSystem, LocalService, NetworkService, virtual (NT SERVICE\<name>), or DOMAIN\user, .\user, user@domain`)
+		passwordEnv = fs.String("password-env", "", "environment variable holding the user account's password (never pass a password as a flag)")
+		workdir     = fs.String("workdir", "", "working directory (default: the program's folder)")
+		eventSource = fs.String("event-source", "", "Event Log source (default: the service name)")
+		recovery    = fs.String("recovery", "", "failure actions, e.g. restart:5s,restart:10s,run:1m,reboot:5m or none")
+		resetAfter  = fs.Duration("reset-after", 0, "failure-free time after which the failure count resets")
+		recoveryCmd = fs.String("recovery-command", "", "command run by a run action")
+		nonCrash    = fs.String("non-crash", "", "true/false: also apply recovery when the service stops with an error")
+		logDir      = fs.String("log-dir", "", `log folder (default %ProgramData%\<name>\logs)`)
+		stopTimeout = fs.Duration("stop-timeout", 0, "graceful stop bound for the service")
+		noStart     = fs.Bool("no-start", false, "install: do not start the service")
+		dryRun      = fs.Bool("dry-run", false, "print the plan, change nothing")
+		deps, argv  listFlag
+		envs        listFlag
+	)
+	fs.Var(&deps, "depends", "service this one depends on (repeatable, or comma-separated)")
+	fs.Var(&argv, "arg", "argument passed to the program (repeatable)")
+	fs.Var(&envs, "env", "KEY=VALUE added to the program's environment (repeatable)")
+	if err := fs.Parse(args); err != nil {
+		return ExitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(env.Stderr, "svcship-installer %s: unexpected argument %q\n", cmd, fs.Arg(0))
+		return ExitUsage
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+
+	cfg, cfgPath, err := loadConfig(env, c.config)
+	if err != nil {
+		return fail(env, err)
+	}
+	var s Settings
+	if cfg != nil {
+		s = FromConfig(cfg, env.Dir, cfgPath)
+	} else {
+		// No svcship.yaml: flags alone, with svcship.yaml's defaults.
+		t := true
+		s = Settings{Mode: config.ModeNative, Dir: env.Dir, Start: config.StartAuto, Account: config.AccountLocalSystem,
+			StopTimeout: 20 * time.Second,
+			Recovery: config.Recovery{
+				Actions: []config.FailureAction{
+					{Action: config.ActionRestart, Delay: config.Duration(5 * time.Second)},
+					{Action: config.ActionRestart, Delay: config.Duration(10 * time.Second)},
+					{Action: config.ActionRestart, Delay: config.Duration(30 * time.Second)},
+				},
+				ResetAfter: config.Duration(24 * time.Hour), OnNonCrashFailure: &t,
+			}}
+	}
+	if set["name"] {
+		s.Name = c.name
+		if cfg == nil && !set["exe"] {
+			s.Executable = c.name + ".exe"
+		}
+	}
+	if set["display-name"] {
+		s.DisplayName = *displayName
+	}
+	if s.DisplayName == "" {
+		s.DisplayName = s.Name
+	}
+	if set["description"] {
+		s.Description = *description
+	}
+	if set["mode"] {
+		s.Mode = config.Mode(*mode)
+	}
+	if set["exe"] {
+		s.Executable = *exe
+	}
+	if set["start"] {
+		s.Start = config.StartType(*start)
+	}
+	if set["account"] {
+		s.Account = *account
+	}
+	pwEnv := ""
+	if cfg != nil {
+		pwEnv = cfg.Service.PasswordEnv
+	}
+	if set["password-env"] {
+		pwEnv = *passwordEnv
+	}
+	if set["workdir"] {
+		s.WorkingDirectory = *workdir
+	}
+	if set["event-source"] {
+		s.EventSource = *eventSource
+	}
+	if set["depends"] {
+		s.Dependencies = nil
+		for _, d := range deps {
+			for _, x := range strings.Split(d, ",") {
+				s.Dependencies = append(s.Dependencies, strings.TrimSpace(x))
+			}
+		}
+	}
+	if set["arg"] {
+		s.Arguments = argv
+	}
+	if set["env"] {
+		if s.Environment == nil {
+			s.Environment = map[string]string{}
+		}
+		for _, kv := range envs {
+			k, v, ok := strings.Cut(kv, "=")
+			if !ok {
+				return fail(env, bad("--env %q is not KEY=VALUE", kv))
+			}
+			s.Environment[k] = v
+		}
+	}
+	if set["recovery"] {
+		acts, err := ParseRecovery(*recovery)
+		if err != nil {
+			return fail(env, err)
+		}
+		s.Recovery.Actions = acts
+	}
+	if set["reset-after"] {
+		s.Recovery.ResetAfter = config.Duration(*resetAfter)
+	}
+	if set["recovery-command"] {
+		s.Recovery.Command = *recoveryCmd
+	}
+	if set["non-crash"] {
+		b, err := strconv.ParseBool(*nonCrash)
+		if err != nil {
+			return fail(env, bad("--non-crash %q is not true or false", *nonCrash))
+		}
+		s.Recovery.OnNonCrashFailure = &b
+	}
+	if set["log-dir"] {
+		s.Logs.Dir = *logDir
+	}
+	if set["stop-timeout"] {
+		s.StopTimeout = *stopTimeout
+	}
+	if s.Name == "" {
+		return fail(env, bad("no service name: pass --name or put svcship.yaml beside the installer (or --config)"))
+	}
+
+	// A user account's password: from the environment, else a prompt.
+	if k, err := accountKind(s.Account); err == nil && k == accountUser {
+		if pwEnv != "" {
+			s.Password = env.Getenv(pwEnv)
+		}
+		if s.Password == "" && env.Prompt != nil && !*dryRun {
+			pw, err := env.Prompt(fmt.Sprintf("Password for %s: ", s.Account))
+			if err != nil {
+				return fail(env, fmt.Errorf("read password: %w", err))
+			}
+			s.Password = pw
+		}
+		if s.Password == "" && *dryRun {
+			s.Password = "(not needed for a dry run)"
+		}
+	}
+	// Validate before touching the system at all.
+	if err := s.Validate(); err != nil {
+		return fail(env, err)
+	}
+
+	cur, err := env.Sys.Query(s.Name)
+	if errors.Is(err, ErrNotInstalled) {
+		cur, err = nil, nil
+	}
+	if err != nil {
+		return fail(env, fmt.Errorf("query %s: %w", s.Name, err))
+	}
+	srcExists, err := env.Sys.EventSourceExists(s.eventSource())
+	if err != nil {
+		return fail(env, fmt.Errorf("event source %s: %w", s.eventSource(), err))
+	}
+	scope := ScopeAll
+	if cmd == "configure" {
+		scope = ScopeOptional
+	}
+	plan, err := Diff(&s, cur, srcExists, scope)
+	if err != nil {
+		return fail(env, err)
+	}
+	if *dryRun {
+		printPlan(env.Stdout, plan)
+		return ExitOK
+	}
+	if plan.Empty() {
+		fmt.Fprintf(env.Stdout, "%s: unchanged\n", s.Name)
+	} else {
+		res, err := Apply(env.Sys, plan)
+		for _, d := range res.Done {
+			fmt.Fprintf(env.Stdout, "%s: %s\n", s.Name, d)
+		}
+		for _, w := range res.Warnings {
+			fmt.Fprintf(env.Stderr, "svcship-installer: warning: %s\n", w)
+		}
+		if err != nil {
+			return fail(env, err)
+		}
+	}
+	for _, sk := range plan.Skipped {
+		fmt.Fprintf(env.Stdout, "%s: not compared: %s\n", s.Name, sk)
+	}
+	if cmd == "configure" || *noStart {
+		return ExitOK
+	}
+	ctl := &Controller{Sys: env.Sys, Poll: env.Poll}
+	if s.Start == config.StartAuto || s.Start == config.StartDelayedAuto {
+		st, err := env.Sys.Status(s.Name)
+		if err != nil {
+			return fail(env, err)
+		}
+		if st.State == StateRunning {
+			if changesProcess(plan) {
+				fmt.Fprintf(env.Stdout, "%s: running with the old settings; run 'svcship-installer restart' to apply them\n", s.Name)
+			}
+			return ExitOK
+		}
+		msg, err := ctl.Start(ctx, s.Name, c.timeout)
+		if err != nil {
+			return fail(env, err)
+		}
+		fmt.Fprintln(env.Stdout, msg)
+	}
+	return ExitOK
+}
+
+// changesProcess reports whether the plan changes what a running process
+// sees (so that a restart is needed).
+func changesProcess(p *Plan) bool {
+	for _, o := range p.Ops {
+		if o.Kind == OpChangeCore || o.Kind == OpEnvironment {
+			return true
+		}
+	}
+	return false
+}
+
+func printPlan(w io.Writer, p *Plan) {
+	if p.Empty() {
+		fmt.Fprintf(w, "%s: unchanged\n", p.Name)
+	}
+	for _, o := range p.Ops {
+		opt := ""
+		if o.Optional {
+			opt = " (optional)"
+		}
+		fmt.Fprintf(w, "%s: would %s: %s%s\n", p.Name, o.Kind, o.Detail, opt)
+	}
+	for _, sk := range p.Skipped {
+		fmt.Fprintf(w, "%s: not compared: %s\n", p.Name, sk)
+	}
+}
+
+// ParseRecovery parses "restart:5s,run:1m,reboot:10m" or "none".
+func ParseRecovery(spec string) ([]config.FailureAction, error) {
+	spec = strings.TrimSpace(spec)
+	if spec == "" || spec == "none" {
+		return []config.FailureAction{}, nil
+	}
+	var out []config.FailureAction
+	for _, part := range strings.Split(spec, ",") {
+		act, delay, _ := strings.Cut(strings.TrimSpace(part), ":")
+		a := config.RecoveryAction(act)
+		if _, err := actionOf(a); err != nil {
+			return nil, bad("--recovery: %v", err)
+		}
+		var d time.Duration
+		if delay != "" {
+			var err error
+			d, err = time.ParseDuration(delay)
+			if err != nil {
+				return nil, bad("--recovery: %q is not a delay (e.g. 5s, 1m)", delay)
+			}
+			if d < 0 {
+				return nil, bad("--recovery: delay %s is negative", d)
+			}
+		}
+		out = append(out, config.FailureAction{Action: a, Delay: config.Duration(d)})
+	}
+	return out, nil
+}
+
+func runControl(ctx context.Context, env Env, cmd string, args []string) int {
+	fs := newFlagSet(env, cmd)
+	var c common
+	c.register(fs)
+	asJSON := fs.Bool("json", false, "status: print JSON")
+	if err := fs.Parse(args); err != nil {
+		return ExitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(env.Stderr, "svcship-installer %s: unexpected argument %q\n", cmd, fs.Arg(0))
+		return ExitUsage
+	}
+	name, source := c.name, c.name
+	if c.config != "" || c.name == "" {
+		cfg, _, err := loadConfig(env, c.config)
+		if err != nil {
+			return fail(env, err)
+		}
+		if cfg != nil {
+			if name == "" {
+				name = cfg.Service.Name
+			}
+			source = cfg.Service.EventSource
+		}
+	}
+	if name == "" {
+		return fail(env, bad("no service name: pass --name or put svcship.yaml beside the installer (or --config)"))
+	}
+	if err := config.ValidateServiceName(name); err != nil {
+		return fail(env, bad("invalid service name: %v", err))
+	}
+	if source == "" {
+		source = name
+	}
+	ctl := &Controller{Sys: env.Sys, Poll: env.Poll}
+	var msg string
+	var err error
+	switch cmd {
+	case "status":
+		r, err := ctl.Status(name, source)
+		if err != nil {
+			return fail(env, err)
+		}
+		if *asJSON {
+			enc := json.NewEncoder(env.Stdout)
+			enc.SetIndent("", "  ")
+			enc.Encode(r)
+		} else {
+			io.WriteString(env.Stdout, r.Human())
+		}
+		if !r.Installed {
+			return ExitNotInstalled
+		}
+		return ExitOK
+	case "start":
+		msg, err = ctl.Start(ctx, name, c.timeout)
+	case "stop":
+		msg, err = ctl.Stop(ctx, name, c.timeout)
+	case "restart":
+		msg, err = ctl.Restart(ctx, name, c.timeout)
+	case "uninstall":
+		var lines []string
+		lines, err = ctl.Uninstall(ctx, name, source, c.timeout)
+		for _, l := range lines {
+			fmt.Fprintf(env.Stdout, "%s\n", l)
+		}
+		if errors.Is(err, ErrNotInstalled) {
+			fmt.Fprintf(env.Stdout, "%s is not installed; nothing to uninstall\n", name)
+			return ExitNotInstalled
+		}
+		if err == nil {
+			fmt.Fprintf(env.Stdout, "%s uninstalled\n", name)
+		}
+	}
+	if err != nil {
+		if errors.Is(err, ErrNotInstalled) {
+			err = fmt.Errorf("%s: %w", name, ErrNotInstalled)
+		}
+		return fail(env, err)
+	}
+	if msg != "" {
+		fmt.Fprintln(env.Stdout, msg)
+	}
+	return ExitOK
+}
+
+// DefaultEnv is the real process environment with sys.
+func DefaultEnv(sys System) (Env, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return Env{}, fmt.Errorf("locate svcship-installer: %w", err)
+	}
+	return Env{
+		Sys: sys, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv,
+		Dir: filepath.Dir(exe), ReadFile: os.ReadFile, Prompt: consolePrompt(),
+	}, nil
+}

@@ -1,0 +1,79 @@
+//go:build windows
+
+package installer_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/svcship/svcship/installer"
+)
+
+// These tests change the machine's services: they run only on a disposable
+// real Windows machine (the GitHub Actions windows-latest runner) with
+// SVCSHIP_REAL_WINDOWS=1, as administrator.
+func realWindows(t *testing.T) {
+	if os.Getenv("SVCSHIP_REAL_WINDOWS") != "1" {
+		t.Skip("set SVCSHIP_REAL_WINDOWS=1 on a disposable Windows machine to run")
+	}
+}
+
+func sc(t *testing.T, args ...string) string {
+	out, err := exec.Command("sc.exe", args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("sc %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+// TestRealWindowsDelayedStartAndRecovery installs hellosvc with delayed
+// start and recovery actions and reads them back with sc qc / sc qfailure.
+func TestRealWindowsDelayedStartAndRecovery(t *testing.T) {
+	realWindows(t)
+	dir := t.TempDir()
+	build := func(pkg, out string) {
+		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, out), pkg)
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("build: %v\n%s", err, b)
+		}
+	}
+	build("github.com/svcship/svcship/cmd/hellosvc", "svcshiptest.exe")
+	build("github.com/svcship/svcship/cmd/svcship-installer", "svcship-installer.exe")
+	inst := filepath.Join(dir, "svcship-installer.exe")
+	run := func(args ...string) string {
+		out, err := exec.Command(inst, args...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("installer %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	t.Cleanup(func() { exec.Command(inst, "uninstall", "--name", "svcshiptest").Run() })
+	run("install", "--name", "svcshiptest", "--start", "delayed-auto", "--arg", "--listen", "--arg", "127.0.0.1:18089",
+		"--arg", "--name", "--arg", "svcshiptest", "--recovery", "restart:5s,restart:10s,reboot:1m", "--reset-after", "1h")
+	qc := sc(t, "qc", "svcshiptest")
+	if !strings.Contains(qc, "AUTO_START  (DELAYED)") {
+		t.Errorf("sc qc:\n%s", qc)
+	}
+	qf := sc(t, "qfailure", "svcshiptest")
+	for _, want := range []string{"RESET_PERIOD (in seconds)    : 3600", "RESTART -- Delay = 5000", "REBOOT -- Delay = 60000"} {
+		if !strings.Contains(qf, want) {
+			t.Errorf("sc qfailure lacks %q:\n%s", want, qf)
+		}
+	}
+	flag := sc(t, "qfailureflag", "svcshiptest")
+	if !strings.Contains(flag, "TRUE") {
+		t.Errorf("sc qfailureflag:\n%s", flag)
+	}
+	sys, _ := installer.NewSystem()
+	cur, err := sys.Query("svcshiptest")
+	if err != nil || !cur.DelayedAutoStart.OK || !cur.DelayedAutoStart.Value || !cur.Failure.OK {
+		t.Fatalf("query: %+v %v", cur, err)
+	}
+	if out := run("install", "--name", "svcshiptest", "--start", "delayed-auto", "--arg", "--listen", "--arg", "127.0.0.1:18089",
+		"--arg", "--name", "--arg", "svcshiptest", "--recovery", "restart:5s,restart:10s,reboot:1m", "--reset-after", "1h"); !strings.Contains(out, "unchanged") {
+		t.Errorf("second install:\n%s", out)
+	}
+}
