@@ -3,8 +3,6 @@ package msi
 import (
 	"bytes"
 	"fmt"
-	"os"
-	"os/exec"
 	"slices"
 	"testing"
 	"time"
@@ -151,21 +149,4 @@ func canon(rows [][]any) []string {
 	}
 	slices.Sort(out)
 	return out
-}
-
-// needTool skips (or fails under CI=true) when an external tool is missing.
-func needTool(t testing.TB, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		pkg := map[string]string{"openssl": "openssl", "osslsigncode": "osslsigncode"}[name]
-		if pkg == "" {
-			pkg = "msitools"
-		}
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s not installed (apt package %s) and CI=true", name, pkg)
-		}
-		t.Skipf("%s not installed (apt package %s)", name, pkg)
-	}
-	return p
 }

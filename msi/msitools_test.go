@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/svcship/svcship/internal/testtool"
 )
 
 // These tests check the Writer's output with msitools (libmsi), an
@@ -25,7 +27,7 @@ func runTool(t testing.TB, name string, args ...string) string {
 
 func runToolIn(t testing.TB, dir, name string, args ...string) string {
 	t.Helper()
-	path := needTool(t, name)
+	path := testtool.Path(t, name)
 	cmd := exec.Command(path, args...)
 	cmd.Dir = dir
 	var stderr bytes.Buffer
@@ -63,8 +65,8 @@ func idtCell(table string, keys []any, v any) string {
 }
 
 func TestMsitoolsServicePackage(t *testing.T) {
-	needTool(t, "msiinfo")
-	needTool(t, "msidump")
+	testtool.Path(t, "msiinfo")
+	testtool.Path(t, "msidump")
 	f := serviceFixture(t)
 	path := writeTemp(t, f.write(t))
 
@@ -165,7 +167,7 @@ func TestMsitoolsServicePackage(t *testing.T) {
 
 // TestMsitoolsLongStringRefs: libmsi must read 3-byte string references.
 func TestMsitoolsLongStringRefs(t *testing.T) {
-	needTool(t, "msiinfo")
+	testtool.Path(t, "msiinfo")
 	path := writeTemp(t, longStringDB(t, 70000))
 	out := strings.ReplaceAll(runTool(t, "msiinfo", "export", path, "Property"), "\r\n", "\n")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
@@ -188,7 +190,7 @@ func TestMsitoolsLongStringRefs(t *testing.T) {
 // TestMsitoolsLargeStream embeds a 20 MB cabinet-sized stream, which needs
 // DIFAT sectors, and extracts it with msiinfo.
 func TestMsitoolsLargeStream(t *testing.T) {
-	needTool(t, "msiinfo")
+	testtool.Path(t, "msiinfo")
 	big := make([]byte, 20<<20)
 	rng := rand.New(rand.NewPCG(7, 7))
 	for i := range big {
@@ -230,8 +232,8 @@ func TestMsitoolsLargeStream(t *testing.T) {
 // independent CFB/MSI implementation), verifies the signature, and reads
 // the signed file back with this package's Reader.
 func TestOsslsigncodeRoundTrip(t *testing.T) {
-	needTool(t, "openssl")
-	needTool(t, "osslsigncode")
+	testtool.Path(t, "openssl")
+	testtool.Path(t, "osslsigncode")
 	dir := t.TempDir()
 	key, cert := filepath.Join(dir, "k.pem"), filepath.Join(dir, "c.pem")
 	runTool(t, "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=svcship msi test")

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/svcship/svcship/internal/testtool"
 )
 
 // Result is what a finished wine process left behind.
@@ -84,10 +86,7 @@ func New(t testing.TB) *Prefix {
 // missing skips, or fails under CI where a missing tool is a broken runner.
 func missing(t testing.TB, reason string) {
 	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("winetest: %s (CI=true, not skipping)", reason)
-	}
-	t.Skipf("winetest: %s", reason)
+	testtool.Missing(t, "winetest: "+reason)
 }
 
 // prefixEnv returns base without any variable that would let the caller's

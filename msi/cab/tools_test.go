@@ -5,29 +5,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"testing"
-)
 
-// requireTool skips without the external tool, but fails in CI where the
-// tool is expected to be installed.
-func requireTool(t *testing.T, name, aptPkg string) string {
-	t.Helper()
-	if runtime.GOOS == "windows" {
-		// These are Linux packages; the Windows CI job has none of them.
-		t.Skipf("%s: Linux-only tool", name)
-	}
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s not found (apt package %s) and CI=true", name, aptPkg)
-		}
-		t.Skipf("%s not found; install apt package %s", name, aptPkg)
-	}
-	return p
-}
+	"github.com/svcship/svcship/internal/testtool"
+)
 
 func runTool(t *testing.T, name string, args ...string) string {
 	t.Helper()
@@ -81,7 +64,7 @@ func compareExtracted(t *testing.T, dir string, files []testFile) {
 }
 
 func TestGcabReadsOurCabinets(t *testing.T) {
-	gcab := requireTool(t, "gcab", "gcab")
+	gcab := testtool.Path(t, "gcab")
 	for _, tc := range toolCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			path := writeCabFile(t, tc.opts, tc.files)
@@ -104,7 +87,7 @@ func TestGcabReadsOurCabinets(t *testing.T) {
 
 // cabextract (libmspack) verifies every CFDATA checksum while testing.
 func TestCabextractVerifiesOurCabinets(t *testing.T) {
-	cabextract := requireTool(t, "cabextract", "cabextract")
+	cabextract := testtool.Path(t, "cabextract")
 	for _, tc := range toolCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			path := writeCabFile(t, tc.opts, tc.files)
@@ -134,7 +117,7 @@ func TestCabextractVerifiesOurCabinets(t *testing.T) {
 // Our Reader against cabinets from an independent writer (gcab's MSZIP
 // blocks use the previous block as deflate history).
 func TestReaderReadsGcabCabinets(t *testing.T) {
-	gcab := requireTool(t, "gcab", "gcab")
+	gcab := testtool.Path(t, "gcab")
 	dir := t.TempDir()
 	files := sizedFiles(3*BlockSize+17, 0, 5, 100000)
 	var names []string
