@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"os/exec"
+	"strings"
+
+	"github.com/svcship/svcship/publish"
+)
+
+// cmdPublish uploads dist's release artifacts to the GitHub release for a
+// tag and publishes it. The token is read from GITHUB_TOKEN only.
+func cmdPublish(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return runPublish(ctx, args, stdout, stderr, os.Getenv, ".")
+}
+
+// runPublish is cmdPublish with the environment and working directory
+// injectable for tests.
+func runPublish(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string, dir string) int {
+	fs := flag.NewFlagSet("svcship publish", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dist := fs.String("dist", "dist", "GoReleaser dist `directory` holding artifacts.json")
+	owner := fs.String("owner", "", "repository owner (default: from git remote origin)")
+	repo := fs.String("repo", "", "repository name (default: from git remote origin)")
+	tag := fs.String("tag", "", "release tag vX.Y.Z (default: the tag exactly at HEAD)")
+	dryRun := fs.Bool("dry-run", false, "print the plan; send no mutating request (works without GITHUB_TOKEN)")
+	concurrency := fs.Int("concurrency", 4, "parallel uploads")
+	notesFile := fs.String("notes-file", "", "release notes `file` (default: CHANGELOG.md section, else commit subjects since the previous tag)")
+	uploadURL := fs.String("upload-url", "", "GitHub Enterprise uploads root (default: derived from GITHUB_API_URL)")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: svcship publish [flags]\n\n"+
+			"Uploads the Archive, Checksum, MSI and Signature artifacts listed in\n"+
+			"<dist>/artifacts.json to the GitHub release for the tag (created as a\n"+
+			"draft), and publishes it once every asset is verified. Re-running is safe.\n\n"+
+			"Environment: GITHUB_TOKEN (required unless --dry-run), GITHUB_API_URL.\n\nflags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "svcship publish: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	if *concurrency < 1 {
+		fmt.Fprintln(stderr, "svcship publish: --concurrency must be at least 1")
+		return 2
+	}
+	if getenv("GITHUB_TOKEN") == "" && !*dryRun {
+		fmt.Fprintln(stderr, "svcship publish: GITHUB_TOKEN is not set. Export a token with contents:write\n"+
+			"permission (in GitHub Actions: GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}),\n"+
+			"or use --dry-run to preview. The token is never accepted as a flag.")
+		return 2
+	}
+
+	if *owner == "" || *repo == "" {
+		o, r, err := publishRepoFromGit(ctx, dir, getenv)
+		if err != nil {
+			fmt.Fprintf(stderr, "svcship publish: %v; pass --owner and --repo\n", err)
+			return 2
+		}
+		if *owner == "" {
+			*owner = o
+		}
+		if *repo == "" {
+			*repo = r
+		}
+	}
+	if *tag == "" {
+		t, err := publishGitOutput(ctx, dir, "describe", "--tags", "--exact-match", "HEAD")
+		if err != nil || t == "" {
+			fmt.Fprintln(stderr, "svcship publish: HEAD has no tag; pass --tag vX.Y.Z")
+			return 2
+		}
+		*tag = t
+	}
+	if _, err := publish.ParseTag(*tag); err != nil {
+		fmt.Fprintf(stderr, "svcship %v\n", err)
+		return 2
+	}
+
+	assets, err := publish.AssetsFromArtifacts(*dist)
+	if err != nil {
+		fmt.Fprintf(stderr, "svcship %v\n", err)
+		return 2
+	}
+	if len(assets) == 0 {
+		fmt.Fprintf(stderr, "svcship publish: %s/artifacts.json lists nothing to publish\n", *dist)
+		return 2
+	}
+
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	var notes string
+	if *notesFile != "" {
+		b, err := os.ReadFile(*notesFile)
+		if err != nil {
+			fmt.Fprintf(stderr, "svcship publish: notes: %v\n", err)
+			return 2
+		}
+		notes = strings.TrimSpace(string(b))
+	} else if notes, err = publish.ReleaseNotes(ctx, dir, *tag); err != nil {
+		// Notes are nice to have; a release without them is still a release.
+		logger.Warn("no release notes", "err", err)
+		notes = ""
+	}
+
+	res, err := publish.Publish(ctx, publish.Options{
+		Owner: *owner, Repo: *repo, Tag: *tag,
+		Assets:      assets,
+		Notes:       notes,
+		Concurrency: *concurrency,
+		DryRun:      *dryRun,
+		Out:         stdout,
+		UploadURL:   *uploadURL,
+		Getenv:      getenv,
+		Logger:      logger,
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "svcship %v\n", err)
+		if res.ReleaseID != 0 && !res.Published && !res.AlreadyComplete {
+			fmt.Fprintln(stderr, "svcship publish: the release was left as a draft; re-run to finish")
+		}
+		return 1
+	}
+	return 0
+}
+
+// publishRepoFromGit derives owner and name from the origin remote, then
+// from GITHUB_REPOSITORY (set in GitHub Actions). The remote URL itself is
+// never printed: it may embed credentials.
+func publishRepoFromGit(ctx context.Context, dir string, getenv func(string) string) (string, string, error) {
+	if remote, err := publishGitOutput(ctx, dir, "remote", "get-url", "origin"); err == nil {
+		if o, r, ok := publishParseRemote(remote); ok {
+			return o, r, nil
+		}
+	}
+	if o, r, ok := strings.Cut(getenv("GITHUB_REPOSITORY"), "/"); ok && o != "" && r != "" && !strings.Contains(r, "/") {
+		return o, r, nil
+	}
+	return "", "", errors.New("cannot tell the GitHub repository from git remote origin or GITHUB_REPOSITORY")
+}
+
+// publishParseRemote extracts owner/name from the remote URL forms git
+// accepts: https://host/o/r(.git), scp-like git@host:o/r.git and
+// ssh://git@host[:port]/o/r.git.
+func publishParseRemote(remote string) (owner, repo string, ok bool) {
+	remote = strings.TrimSpace(remote)
+	var path string
+	if u, err := url.Parse(remote); err == nil && u.Scheme != "" && u.Host != "" {
+		path = u.Path
+	} else if at, rest, found := strings.Cut(remote, ":"); found && !strings.Contains(at, "/") {
+		path = rest // scp-like syntax: [user@]host:path
+	} else {
+		return "", "", false
+	}
+	path = strings.TrimSuffix(strings.Trim(path, "/"), ".git")
+	parts := strings.Split(path, "/")
+	if len(parts) < 2 {
+		return "", "", false
+	}
+	owner, repo = parts[len(parts)-2], parts[len(parts)-1]
+	if owner == "" || repo == "" {
+		return "", "", false
+	}
+	return owner, repo, true
+}
+
+func publishGitOutput(ctx context.Context, dir string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, "git", args...)
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("git %s: %w", args[0], err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
