@@ -27,6 +27,7 @@ func commands() map[string]command {
 	return map[string]command{
 		"check":   {"validate svcship.yaml and print the resolved settings", cmdCheck},
 		"init":    {"prepare this Go module to ship through svcship", cmdInit},
+		"msi":     {"build a service MSI from svcship.yaml and the built binaries", cmdMSI},
 		"publish": {"upload dist artifacts to the GitHub release and publish it", cmdPublish},
 		"version": {"print svcship's version", cmdVersion},
 	}

@@ -1,0 +1,125 @@
+// Package msipkg builds the Windows Installer package (.msi) of a service
+// described by svcship.yaml, from binaries built for Windows, on any OS.
+//
+// The package is per-machine, installs into Program Files, registers the
+// Windows service with ServiceInstall/ServiceControl, runs the bundled
+// svcship-installer's "configure" step as a deferred custom action for what
+// the ServiceInstall table cannot express (delayed start, recovery, the
+// non-crash-failure flag), registers the event log source, keeps an edited
+// svcship.yaml across upgrades, performs major upgrades and refuses
+// downgrades. docs/msi.md explains each choice.
+//
+// Output is deterministic: ProductCode, PackageCode and component GUIDs
+// are UUIDv5 values derived from the upgrade code, the version and the
+// content, and every timestamp comes from Spec.Timestamp.
+package msipkg
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/svcship/svcship/config"
+	"github.com/svcship/svcship/version"
+)
+
+// InstallerName is the file name of the bundled service installer.
+const InstallerName = "svcship-installer.exe"
+
+// Spec is everything one MSI is built from.
+type Spec struct {
+	// Config is the loaded svcship.yaml (config.Load applies defaults).
+	Config *config.Config
+	// Arch is the Windows architecture: amd64, 386 or arm64.
+	Arch string
+	// Version is the product version; Version.MSI() must succeed.
+	Version version.V
+	// AppBinary is the path of the program's Windows executable.
+	AppBinary string
+	// Installer is the path of svcship-installer.exe for the same arch. It
+	// is bundled in every MSI: it runs the configure step and, in hosted
+	// mode, is the service process.
+	Installer string
+	// ConfigFile is the svcship.yaml installed beside the executables
+	// (default: svcship.yaml in Config.Dir()).
+	ConfigFile string
+	// ExtraFiles are more files for the install folder, installed under
+	// their base names (default: packaging.extra_files of Config).
+	ExtraFiles []string
+	// Icon is a .ico shown in Add/Remove Programs (default: product.icon).
+	Icon string
+	// Timestamp dates the package and its files: SOURCE_DATE_EPOCH or the
+	// commit time. Required; the builder never reads the clock.
+	Timestamp time.Time
+	// Logger receives progress messages (default: discard).
+	Logger *slog.Logger
+}
+
+// Build writes the MSI described by spec to w. Every input is checked
+// before the first byte is written.
+func Build(w io.Writer, spec Spec) error {
+	p, err := plan(spec)
+	if err != nil {
+		return err
+	}
+	return p.write(w)
+}
+
+// BuildFile builds the MSI into path atomically: it writes a temporary
+// file in the same folder and renames it over path only on success, so a
+// failed build leaves no file behind (and an older MSI at path untouched).
+func BuildFile(ctx context.Context, spec Spec, path string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	log := spec.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	p, err := plan(spec)
+	if err != nil {
+		return err
+	}
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("msipkg: create output: %w", err)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if err := p.write(tmp); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		return fmt.Errorf("msipkg: write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("msipkg: write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("msipkg: write %s: %w", path, err)
+	}
+	ok = true
+	log.Info("msi built", "path", path, "product_code", p.productCode.String(), "version", p.msiVersion, "arch", spec.Arch)
+	return nil
+}
+
+// ErrInput marks problems with the Spec (as opposed to I/O failures).
+var ErrInput = errors.New("msipkg: invalid input")
+
+func inputErr(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrInput}, args...)...)
+}

@@ -1,0 +1,661 @@
+package msipkg
+
+import (
+	"bytes"
+	"crypto/md5"
+	"crypto/sha256"
+	"debug/pe"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/svcship/svcship/config"
+)
+
+// Fixed identifiers of the package (table keys, property names).
+const (
+	featureMain     = "Main"
+	dirInstall      = "INSTALLDIR"
+	cabStream       = "payload.cab"
+	iconKey         = "ProductIcon.ico"
+	propUpgrade     = "SVCSHIP_UPGRADE_FOUND"  // older version installed: remove it
+	propNewer       = "SVCSHIP_NEWER_FOUND"    // newer version installed: refuse
+	propCleanup     = "SVCSHIP_CONFIG_CLEANUP" // folder of svcship.yaml, set only when purging
+	propPurge       = "SVCSHIP_PURGE"          // msiexec /x ... SVCSHIP_PURGE=1 deletes svcship.yaml
+	propPassword    = "SVCSHIP_SERVICE_PASSWORD"
+	actionConfigure = "SvcshipConfigureService"
+	actionCleanup   = "SvcshipSetConfigCleanup"
+	actionARPDir    = "SvcshipSetARPINSTALLLOCATION"
+
+	// Component attributes.
+	compPermanent      = 0x10
+	compNeverOverwrite = 0x80
+	comp64             = 0x100
+
+	// File attributes.
+	fileVital = 0x200
+
+	// ServiceControl events.
+	scStartInstall   = 0x01
+	scStopInstall    = 0x02
+	scStopUninstall  = 0x20
+	scDelUninstall   = 0x80
+	serviceOwnProc   = 0x10
+	errorNormalVital = 0x8001
+
+	// CustomAction types: 18 = exe from an installed file, 0x400 deferred,
+	// 0x800 no impersonation (runs as LocalSystem); 51 = set a property.
+	caExeDeferredSystem = 18 | 0x400 | 0x800
+	caSetProperty       = 51
+
+	// Upgrade attributes.
+	upMigrateFeatures = 0x1
+	upOnlyDetect      = 0x2
+	upMaxInclusive    = 0x200
+
+	eventLogKey = `SYSTEM\CurrentControlSet\Services\EventLog\Application\`
+)
+
+// archInfo is what differs between target architectures.
+type archInfo struct {
+	template    string
+	pageCount   int32
+	programDir  string
+	compAttr    int
+	peMachine   uint16
+	description string
+}
+
+func lookupArch(arch string) (archInfo, error) {
+	switch arch {
+	case "amd64":
+		return archInfo{"x64;1033", 200, "ProgramFiles64Folder", comp64, pe.IMAGE_FILE_MACHINE_AMD64, "x64"}, nil
+	case "arm64":
+		// Arm64 packages need Windows Installer 5.0 (schema 500).
+		return archInfo{"Arm64;1033", 500, "ProgramFiles64Folder", comp64, pe.IMAGE_FILE_MACHINE_ARM64, "Arm64"}, nil
+	case "386":
+		return archInfo{"Intel;1033", 200, "ProgramFilesFolder", 0, pe.IMAGE_FILE_MACHINE_I386, "x86"}, nil
+	}
+	return archInfo{}, inputErr("arch %q is not amd64, 386 or arm64", arch)
+}
+
+// payloadFile is one file installed into INSTALLDIR.
+type payloadFile struct {
+	key       string // File and CFFILE name
+	component string
+	name      string // long file name
+	data      []byte
+	compAttr  int
+	stableID  string // input of the ComponentId, stable across versions
+}
+
+// pkg is a fully checked package, ready to be written.
+type pkg struct {
+	spec        Spec
+	arch        archInfo
+	msiVersion  string
+	upgradeCode guid
+	productCode guid
+	packageCode guid
+	files       []payloadFile
+	icon        []byte
+	tables      map[string][]row
+	contentHash string
+	md5s        [][16]byte
+	// cab delivers the compressed payload; compression starts as soon as
+	// the files are read and overlaps the hashing and table building.
+	cab chan cabResult
+}
+
+type cabResult struct {
+	data []byte
+	err  error
+}
+
+// row maps column names to values (string, int, []byte or nil).
+type row map[string]any
+
+func readInput(what, path string) ([]byte, error) {
+	if path == "" {
+		return nil, inputErr("%s: no path given", what)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, inputErr("%s %s does not exist", what, path)
+		}
+		return nil, fmt.Errorf("msipkg: %s: %w", what, err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, inputErr("%s %s is not a regular file", what, path)
+	}
+	if st.Size() > 0x7FFF8000 {
+		return nil, inputErr("%s %s is larger than a cabinet can hold (2 GiB)", what, path)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("msipkg: %s: %w", what, err)
+	}
+	return b, nil
+}
+
+// checkPE verifies that data is a Windows executable for the machine.
+func checkPE(what, path string, data []byte, a archInfo) error {
+	f, err := pe.NewFile(bytes.NewReader(data))
+	if err != nil {
+		return inputErr("%s %s is not a Windows executable: %v", what, path, err)
+	}
+	if f.Machine != a.peMachine {
+		return inputErr("%s %s is built for machine %#x, not %s (%#x)", what, path, f.Machine, a.description, a.peMachine)
+	}
+	return nil
+}
+
+func plan(spec Spec) (*pkg, error) {
+	c := spec.Config
+	if c == nil {
+		return nil, inputErr("no configuration (Spec.Config is nil)")
+	}
+	a, err := lookupArch(spec.Arch)
+	if err != nil {
+		return nil, err
+	}
+	mv, err := spec.Version.MSI()
+	if err != nil {
+		return nil, inputErr("%v", err)
+	}
+	if spec.Timestamp.IsZero() {
+		return nil, inputErr("no build timestamp (set SOURCE_DATE_EPOCH or build from a git commit)")
+	}
+	if y := spec.Timestamp.UTC().Year(); y < 1980 || y > 2107 {
+		return nil, inputErr("build timestamp %s is outside 1980..2107", spec.Timestamp.UTC().Format(time.RFC3339))
+	}
+	uc, err := parseGUID(c.Packaging.UpgradeCode)
+	if err != nil {
+		return nil, inputErr("packaging.upgrade_code: %v", err)
+	}
+	if err := checkText(c); err != nil {
+		return nil, err
+	}
+	if err := checkLongName(c.Packaging.InstallDir); err != nil {
+		return nil, inputErr("packaging.install_dir: %v", err)
+	}
+	if c.Service.Mode != config.ModeNative && c.Service.Mode != config.ModeHosted {
+		return nil, inputErr("service.mode %q is not native or hosted", c.Service.Mode)
+	}
+
+	p := &pkg{spec: spec, arch: a, msiVersion: mv, upgradeCode: uc, tables: map[string][]row{}}
+
+	// Payload: the app, the installer, svcship.yaml, extra files.
+	appName := c.Product.Binary + ".exe"
+	if c.Service.Mode == config.ModeHosted {
+		appName = c.Service.Hosted.Executable
+	}
+	if err := checkLongName(appName); err != nil {
+		return nil, inputErr("application file name: %v", err)
+	}
+	app, err := readInput("application binary", spec.AppBinary)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkPE("application binary", spec.AppBinary, app, a); err != nil {
+		return nil, err
+	}
+	inst, err := readInput("installer binary", spec.Installer)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkPE("installer binary", spec.Installer, inst, a); err != nil {
+		return nil, err
+	}
+	cfgPath := spec.ConfigFile
+	if cfgPath == "" {
+		cfgPath = filepath.Join(c.Dir(), config.FileName)
+	}
+	cfgData, err := readInput("configuration file", cfgPath)
+	if err != nil {
+		return nil, err
+	}
+	p.files = append(p.files,
+		payloadFile{key: "AppExe", component: "App", name: appName, data: app, compAttr: a.compAttr, stableID: "app"},
+		payloadFile{key: "InstallerExe", component: "Installer", name: InstallerName, data: inst, compAttr: a.compAttr, stableID: "installer"},
+		// Permanent + NeverOverwrite: an upgrade neither deletes nor
+		// replaces an edited svcship.yaml (see the RemoveFile row).
+		payloadFile{key: "ConfigYaml", component: "Config", name: config.FileName, data: cfgData, compAttr: a.compAttr | compPermanent | compNeverOverwrite, stableID: "config"},
+	)
+	extras := spec.ExtraFiles
+	if extras == nil {
+		for _, e := range c.Packaging.ExtraFiles {
+			extras = append(extras, c.Resolve(e))
+		}
+	}
+	for i, e := range extras {
+		name := filepath.Base(e)
+		if err := checkLongName(name); err != nil {
+			return nil, inputErr("extra file %s: %v", e, err)
+		}
+		data, err := readInput("extra file", e)
+		if err != nil {
+			return nil, err
+		}
+		p.files = append(p.files, payloadFile{
+			key: fmt.Sprintf("Extra%d", i+1), component: fmt.Sprintf("Extra%d", i+1), name: name, data: data,
+			compAttr: a.compAttr, stableID: "extra:" + strings.ToLower(name),
+		})
+	}
+	seen := map[string]string{}
+	for _, f := range p.files {
+		k := strings.ToLower(f.name)
+		if prev, dup := seen[k]; dup {
+			return nil, inputErr("two files would be installed as %q (%s and %s)", f.name, prev, f.key)
+		}
+		seen[k] = f.key
+	}
+	if len(p.files) > 0x7FFF {
+		return nil, inputErr("%d files; an MSI built here holds at most 32767", len(p.files))
+	}
+	iconPath := spec.Icon
+	if iconPath == "" && c.Product.Icon != "" {
+		iconPath = c.Resolve(c.Product.Icon)
+	}
+	if iconPath != "" {
+		if p.icon, err = readInput("icon", iconPath); err != nil {
+			return nil, err
+		}
+		if len(p.icon) < 6 || !bytes.Equal(p.icon[:4], []byte{0, 0, 1, 0}) {
+			return nil, inputErr("icon %s is not a .ico file", iconPath)
+		}
+	}
+
+	p.cab = make(chan cabResult, 1)
+	go func() {
+		data, err := p.buildCab()
+		p.cab <- cabResult{data, err}
+	}()
+
+	// ProductCode: a new one for every version and every content change, so
+	// each build is a major upgrade of the previous one.
+	content := sha256.New()
+	p.md5s = make([][16]byte, len(p.files))
+	for i, f := range p.files {
+		fmt.Fprintf(content, "%s\x00%s\x00%d\x00", f.key, f.name, len(f.data))
+		content.Write(f.data)
+		p.md5s[i] = md5.Sum(f.data)
+	}
+	content.Write(p.icon)
+	p.contentHash = hex.EncodeToString(content.Sum(nil))
+	p.productCode = derive("product", uc.String(), spec.Arch, spec.Version.String(), p.contentHash)
+
+	if err := p.fillTables(); err != nil {
+		return nil, err
+	}
+	// PackageCode: a digest of everything else in the package.
+	p.packageCode = derive("package", p.digest(), spec.Timestamp.UTC().Format(time.RFC3339Nano))
+	return p, nil
+}
+
+// checkText rejects configuration strings Windows Installer cannot carry.
+func checkText(c *config.Config) error {
+	for _, f := range []struct{ key, val string }{
+		{"product.display_name", c.Product.DisplayName},
+		{"product.company", c.Product.Company},
+		{"product.description", c.Product.Description},
+		{"product.homepage", c.Product.Homepage},
+		{"service.name", c.Service.Name},
+		{"service.display_name", c.Service.DisplayName},
+		{"service.description", c.Service.Description},
+		{"service.event_source", c.Service.EventSource},
+		{"service.account", c.Service.Account},
+		{"packaging.install_dir", c.Packaging.InstallDir},
+	} {
+		if !utf8.ValidString(f.val) {
+			return inputErr("%s is not valid UTF-8", f.key)
+		}
+		for _, r := range f.val {
+			if r < 0x20 {
+				return inputErr("%s contains a control character", f.key)
+			}
+			if !inCP1252(r) {
+				return inputErr("%s: %q cannot be written in an MSI (the database uses code page 1252, Western European)", f.key, r)
+			}
+		}
+	}
+	switch {
+	case c.Product.DisplayName == "":
+		return inputErr("product.display_name is empty")
+	case c.Product.Company == "":
+		return inputErr("product.company is empty")
+	case c.Service.Name == "" || strings.ContainsAny(c.Service.Name, `/\[]{}`):
+		return inputErr("service.name %q is empty or contains / \\ [ ] { }", c.Service.Name)
+	case c.Service.EventSource == "" || strings.ContainsAny(c.Service.EventSource, `/\[]{}`):
+		return inputErr("service.event_source %q is empty or contains / \\ [ ] { }", c.Service.EventSource)
+	}
+	if n := utf8.RuneCountInString(c.Service.Description); n > 255 {
+		return inputErr("service.description is %d characters; the MSI ServiceInstall table holds at most 255", n)
+	}
+	if n := utf8.RuneCountInString(c.Service.DisplayName); n > 255 {
+		return inputErr("service.display_name is %d characters; the MSI ServiceInstall table holds at most 255", n)
+	}
+	for _, d := range c.Service.Dependencies {
+		if d == "" || strings.ContainsAny(d, `[]{}`) {
+			return inputErr("service.dependencies: %q is empty or contains [ ] { }", d)
+		}
+	}
+	return nil
+}
+
+// cp1252Extra are the characters Windows-1252 puts at 0x80..0x9F.
+const cp1252Extra = "€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ"
+
+// inCP1252 reports whether r has a Windows-1252 encoding (MSI databases
+// here use code page 1252; UTF-8 databases are rejected by Windows).
+func inCP1252(r rune) bool {
+	return r < 0x80 || (r >= 0xA0 && r <= 0xFF) || strings.ContainsRune(cp1252Extra, r)
+}
+
+// formatEscape escapes text for a Formatted column, where [ ] { } and
+// [~] are syntax.
+func formatEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case '[', ']', '{', '}':
+			b.WriteString(`[\` + string(r) + `]`)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// quoteArg quotes one command-line argument the way CommandLineToArgvW
+// reads it back.
+func quoteArg(s string) string {
+	if s != "" && !strings.ContainsAny(s, " \t\"") {
+		return s
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	slashes := 0
+	for _, r := range s {
+		switch r {
+		case '\\':
+			slashes++
+		case '"':
+			b.WriteString(strings.Repeat(`\`, slashes+1))
+			slashes = 0
+			b.WriteByte('"')
+			continue
+		default:
+			slashes = 0
+		}
+		if r != '\\' {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('\\')
+		}
+	}
+	b.WriteString(strings.Repeat(`\`, slashes))
+	b.WriteByte('"')
+	return b.String()
+}
+
+// componentID is stable across versions: upgrades then replace the same
+// components instead of orphaning them.
+func (p *pkg) componentID(stable string) string {
+	return derive("component", p.upgradeCode.String(), p.spec.Arch, stable).String()
+}
+
+func (p *pkg) add(table string, r row) { p.tables[table] = append(p.tables[table], r) }
+
+func (p *pkg) fillTables() error {
+	c := p.spec.Config
+	a := p.arch
+	product := c.Product.DisplayName
+	svc := c.Service
+
+	// Properties.
+	props := [][2]string{
+		{"ProductCode", p.productCode.String()},
+		{"ProductName", product},
+		{"ProductVersion", p.msiVersion},
+		{"ProductLanguage", "1033"},
+		{"Manufacturer", c.Product.Company},
+		{"UpgradeCode", p.upgradeCode.String()},
+		{"ALLUSERS", "1"},
+		{"ARPNOMODIFY", "1"},
+		{"ARPCOMMENTS", c.Product.Description},
+		{"SecureCustomProperties", strings.Join([]string{dirInstall, propNewer, propPurge, propUpgrade}, ";")},
+	}
+	if h := c.Product.Homepage; h != "" {
+		props = append(props, [2]string{"ARPURLINFOABOUT", h}, [2]string{"ARPHELPLINK", h})
+	}
+	if p.icon != nil {
+		props = append(props, [2]string{"ARPPRODUCTICON", iconKey})
+		p.add("Icon", row{"Name": iconKey, "Data": p.icon})
+	}
+
+	// Directories.
+	p.add("Directory", row{"Directory": "TARGETDIR", "DefaultDir": "SourceDir"})
+	p.add("Directory", row{"Directory": a.programDir, "Directory_Parent": "TARGETDIR", "DefaultDir": "."})
+	p.add("Directory", row{"Directory": dirInstall, "Directory_Parent": a.programDir,
+		"DefaultDir": msiNames([]string{c.Packaging.InstallDir})[c.Packaging.InstallDir]})
+
+	p.add("Feature", row{"Feature": featureMain, "Title": truncate(product, 64), "Description": truncate(c.Product.Description, 255),
+		"Display": 1, "Level": 1, "Directory_": dirInstall, "Attributes": 0})
+
+	// Files, one component each, in cabinet order.
+	var longs []string
+	for _, f := range p.files {
+		longs = append(longs, f.name)
+	}
+	names := msiNames(longs)
+	for i, f := range p.files {
+		p.add("Component", row{"Component": f.component, "ComponentId": p.componentID(f.stableID), "Directory_": dirInstall,
+			"Attributes": f.compAttr, "KeyPath": f.key})
+		p.add("FeatureComponents", row{"Feature_": featureMain, "Component_": f.component})
+		p.add("File", row{"File": f.key, "Component_": f.component, "FileName": names[f.name], "FileSize": len(f.data),
+			"Attributes": fileVital, "Sequence": i + 1})
+		sum := p.md5s[i]
+		p.add("MsiFileHash", row{"File_": f.key, "Options": 0,
+			"HashPart1": int32(binary.LittleEndian.Uint32(sum[0:])), "HashPart2": int32(binary.LittleEndian.Uint32(sum[4:])),
+			"HashPart3": int32(binary.LittleEndian.Uint32(sum[8:])), "HashPart4": int32(binary.LittleEndian.Uint32(sum[12:]))})
+	}
+	p.add("Media", row{"DiskId": 1, "LastSequence": len(p.files), "Cabinet": "#" + cabStream})
+
+	// The service.
+	svcComp := "App"
+	args := make([]string, len(svc.Arguments))
+	for i, s := range svc.Arguments {
+		args[i] = formatEscape(quoteArg(s))
+	}
+	arguments := strings.Join(args, " ")
+	if svc.Mode == config.ModeHosted {
+		svcComp = "Installer"
+		arguments = `host --config "[INSTALLDIR]` + config.FileName + `"`
+	}
+	if n := utf8.RuneCountInString(arguments); n > 255 {
+		return inputErr("service.arguments make a command line of %d characters; the MSI ServiceInstall table holds at most 255", n)
+	}
+	start := 2 // SERVICE_AUTO_START; delayed start is set by the configure step
+	switch svc.Start {
+	case config.StartManual:
+		start = 3
+	case config.StartDisabled:
+		start = 4
+	case config.StartAuto, config.StartDelayedAuto:
+	default:
+		return inputErr("service.start %q is not auto, delayed-auto, manual or disabled", svc.Start)
+	}
+	var deps string
+	if len(svc.Dependencies) > 0 {
+		deps = strings.Join(svc.Dependencies, "[~]") + "[~][~]"
+	}
+	var startName, password string
+	switch svc.Account {
+	case "", config.AccountLocalSystem:
+	case config.AccountLocalService:
+		startName = `NT AUTHORITY\LocalService`
+	case config.AccountNetworkService:
+		startName = `NT AUTHORITY\NetworkService`
+	case config.AccountVirtual:
+		startName = `NT SERVICE\` + svc.Name
+	default:
+		// A user account: the password is given at install time
+		// (msiexec ... SVCSHIP_SERVICE_PASSWORD=...), never stored.
+		startName = formatEscape(svc.Account)
+		password = "[" + propPassword + "]"
+		props = append(props, [2]string{"MsiHiddenProperties", propPassword})
+	}
+	p.add("ServiceInstall", row{"ServiceInstall": "Service", "Name": svc.Name, "DisplayName": formatEscape(svc.DisplayName),
+		"ServiceType": serviceOwnProc, "StartType": start, "ErrorControl": errorNormalVital, "Dependencies": deps,
+		"StartName": startName, "Password": password, "Arguments": arguments, "Component_": svcComp,
+		"Description": svc.Description})
+	events := scStopInstall | scStopUninstall | scDelUninstall
+	if start == 2 {
+		events |= scStartInstall
+	}
+	p.add("ServiceControl", row{"ServiceControl": "Service", "Name": svc.Name, "Event": events, "Wait": 1, "Component_": svcComp})
+
+	// Event log source: Windows Installer deletes these on uninstall.
+	elKey := eventLogKey + svc.EventSource
+	p.add("Registry", row{"Registry": "EventSource", "Root": 2, "Key": elKey, "Name": "*", "Component_": svcComp})
+	p.add("Registry", row{"Registry": "EventSourceFile", "Root": 2, "Key": elKey, "Name": "EventMessageFile",
+		"Value": `#%%SystemRoot%\System32\EventCreate.exe`, "Component_": svcComp})
+	p.add("Registry", row{"Registry": "EventSourceTypes", "Root": 2, "Key": elKey, "Name": "TypesSupported",
+		"Value": "#7", "Component_": svcComp})
+
+	// svcship.yaml is permanent, so neither an upgrade nor an uninstall
+	// deletes the administrator's settings. "msiexec /x ... SVCSHIP_PURGE=1"
+	// deletes it too: the property is set only in that session, never in
+	// the removal an upgrade runs (which gets no properties on wine and
+	// only UPGRADINGPRODUCTCODE on Windows).
+	p.add("RemoveFile", row{"FileKey": "ConfigCleanup", "Component_": svcComp, "FileName": names[config.FileName],
+		"DirProperty": propCleanup, "InstallMode": 2})
+
+	// Custom actions.
+	p.add("CustomAction", row{"Action": actionARPDir, "Type": caSetProperty, "Source": "ARPINSTALLLOCATION", "Target": "[" + dirInstall + "]"})
+	p.add("CustomAction", row{"Action": actionCleanup, "Type": caSetProperty, "Source": propCleanup, "Target": "[" + dirInstall + "]"})
+	p.add("CustomAction", row{"Action": actionConfigure, "Type": caExeDeferredSystem, "Source": "InstallerExe",
+		"Target": `configure --config "[INSTALLDIR]` + config.FileName + `"`})
+
+	// Major upgrade: remove any older (or same-version) build, refuse to
+	// replace a newer one.
+	p.add("Upgrade", row{"UpgradeCode": p.upgradeCode.String(), "VersionMin": p.msiVersion, "Attributes": upOnlyDetect,
+		"ActionProperty": propNewer})
+	p.add("Upgrade", row{"UpgradeCode": p.upgradeCode.String(), "VersionMax": p.msiVersion,
+		"Attributes": upMigrateFeatures | upMaxInclusive, "ActionProperty": propUpgrade})
+	p.add("LaunchCondition", row{"Condition": "Installed OR NOT " + propNewer,
+		"Description": "A newer version of " + formatEscape(product) + " is already installed."})
+
+	for _, s := range executeSequence() {
+		p.add("InstallExecuteSequence", row{"Action": s.action, "Condition": s.cond, "Sequence": s.seq})
+	}
+	for _, s := range uiSequence() {
+		p.add("InstallUISequence", row{"Action": s.action, "Condition": s.cond, "Sequence": s.seq})
+	}
+	for _, kv := range props {
+		p.add("Property", row{"Property": kv[0], "Value": kv[1]})
+	}
+	return nil
+}
+
+type step struct {
+	action string
+	cond   string
+	seq    int
+}
+
+func executeSequence() []step {
+	return []step{
+		{"FindRelatedProducts", "", 25},
+		{"LaunchConditions", "", 100},
+		{"ValidateProductID", "", 700},
+		{"CostInitialize", "", 800},
+		{"FileCost", "", 900},
+		{"CostFinalize", "", 1000},
+		{actionARPDir, "", 1001},
+		{"MigrateFeatureStates", "", 1200},
+		{"InstallValidate", "", 1400},
+		// Early removal: the old service is stopped and deleted before
+		// the new one is created, so its settings are always fresh.
+		{"RemoveExistingProducts", "", 1401},
+		{actionCleanup, `REMOVE~="ALL" AND ` + propPurge + ` AND NOT UPGRADINGPRODUCTCODE`, 1402},
+		{"InstallInitialize", "", 1500},
+		{"ProcessComponents", "", 1600},
+		{"UnpublishFeatures", "", 1800},
+		{"StopServices", "VersionNT", 1900},
+		{"DeleteServices", "VersionNT", 2000},
+		{"RemoveRegistryValues", "", 2600},
+		{"RemoveFiles", "", 3500},
+		{"RemoveFolders", "", 3600},
+		{"CreateFolders", "", 3700},
+		{"InstallFiles", "", 4000},
+		{"WriteRegistryValues", "", 5000},
+		{"InstallServices", "VersionNT", 5800},
+		// After the service exists, before it first starts: recovery and
+		// delayed start are in place for the very first start.
+		{actionConfigure, "NOT REMOVE", 5850},
+		{"StartServices", "VersionNT", 5900},
+		{"RegisterUser", "", 6000},
+		{"RegisterProduct", "", 6100},
+		{"PublishFeatures", "", 6300},
+		{"PublishProduct", "", 6400},
+		{"InstallFinalize", "", 6600},
+	}
+}
+
+func uiSequence() []step {
+	return []step{
+		{"FindRelatedProducts", "", 25},
+		{"LaunchConditions", "", 100},
+		{"ValidateProductID", "", 700},
+		{"CostInitialize", "", 800},
+		{"FileCost", "", 900},
+		{"CostFinalize", "", 1000},
+		{"MigrateFeatureStates", "", 1200},
+		{"ExecuteAction", "", 1300},
+	}
+}
+
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n])
+}
+
+// digest hashes every row and file, in a fixed order.
+func (p *pkg) digest() string {
+	h := sha256.New()
+	tables := make([]string, 0, len(p.tables))
+	for t := range p.tables {
+		tables = append(tables, t)
+	}
+	sort.Strings(tables)
+	for _, t := range tables {
+		for _, r := range p.tables[t] {
+			cols := make([]string, 0, len(r))
+			for k := range r {
+				cols = append(cols, k)
+			}
+			sort.Strings(cols)
+			fmt.Fprintf(h, "%s:", t)
+			for _, k := range cols {
+				fmt.Fprintf(h, "%s=%T%v;", k, r[k], r[k])
+			}
+			h.Write([]byte{'\n'})
+		}
+	}
+	h.Write([]byte(p.contentHash))
+	return hex.EncodeToString(h.Sum(nil))
+}

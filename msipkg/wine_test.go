@@ -1,0 +1,385 @@
+package msipkg
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/svcship/svcship/config"
+	"github.com/svcship/svcship/internal/winetest"
+	"github.com/svcship/svcship/msi"
+	"github.com/svcship/svcship/version"
+)
+
+// buildWindows builds a main package for windows/amd64 with main.version
+// stamped.
+func buildWindows(t *testing.T, pkg, ver, out string) string {
+	t.Helper()
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-X main.version="+ver, "-o", out, pkg)
+	cmd.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", pkg, err, b)
+	}
+	return out
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func httpGet(ctx context.Context, url string) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return "", err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return string(b), err
+}
+
+func productCodeOf(t *testing.T, path string) string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	st, _ := f.Stat()
+	r, err := msi.Open(f, st.Size())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := r.Rows("Property")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range rows {
+		if row[0] == "ProductCode" {
+			return row[1].(string)
+		}
+	}
+	t.Fatal("no ProductCode")
+	return ""
+}
+
+// TestWineInstallUpgradeUninstall installs, upgrades, downgrades and removes
+// a real service MSI with wine's msiexec.
+func TestWineInstallUpgradeUninstall(t *testing.T) {
+	if testing.Short() {
+		t.Skip("wine end-to-end test skipped in -short mode")
+	}
+	p := winetest.New(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
+	defer cancel()
+
+	dir := t.TempDir()
+	installer := os.Getenv("SVCSHIP_E2E_INSTALLER") // a prebuilt svcship-installer.exe, for debugging
+	if installer == "" {
+		installer = buildWindows(t, "github.com/svcship/svcship/cmd/svcship-installer", "1.0.0", filepath.Join(dir, "svcship-installer.exe"))
+	}
+	port := freePort(t)
+	const upgradeCode = "{3F2A1B0C-9D8E-4F7A-8B6C-5D4E3F2A1B0C}"
+	yaml := fmt.Sprintf(`product:
+  name: hellosvc
+  display_name: Hello Service
+  company: svcship tests
+  description: Reference service for the MSI end-to-end test
+  homepage: https://example.com/hellosvc
+service:
+  name: hellosvcmsi
+  start: auto
+  arguments: ["--listen", "127.0.0.1:%d", "--name", "hellosvcmsi"]
+  environment:
+    SVCSHIP_E2E_MARK: configured-by-msi
+  recovery:
+    on_non_crash_failure: false
+packaging:
+  upgrade_code: "%s"
+`, port, upgradeCode)
+	cfgPath := filepath.Join(dir, "svcship.yaml")
+	if err := os.WriteFile(cfgPath, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	build := func(ver string) string {
+		app := buildWindows(t, "github.com/svcship/svcship/cmd/hellosvc", ver, filepath.Join(dir, "hellosvc-"+ver+".exe"))
+		v, err := version.Parse(ver)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(dir, "hellosvc-"+ver+".msi")
+		spec := Spec{Config: cfg, Arch: "amd64", Version: v, AppBinary: app, Installer: installer, Timestamp: ts}
+		if err := BuildFile(ctx, spec, out); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	msi1, msi2 := build("1.0.0"), build("1.1.0")
+	pc1, pc2 := productCodeOf(t, msi1), productCodeOf(t, msi2)
+
+	installDir := p.UnixPath(`C:\Program Files\Hello Service`)
+	const uninstallKey = `HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall`
+	const eventKey = `HKLM\SYSTEM\CurrentControlSet\Services\EventLog\Application\hellosvcmsi`
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	logN := 0
+	msiexec := func(args ...string) (winetest.Result, error) {
+		logN++
+		log := filepath.Join(logDir(t, dir), fmt.Sprintf("msiexec-%d.log", logN))
+		res, err := p.Msiexec(ctx, append(args, "/qn", "/l*v", p.WinPath(log))...)
+		if os.Getenv("SVCSHIP_E2E_LOGS") != "" {
+			_ = os.WriteFile(log+".stderr", []byte(res.Stderr), 0o644)
+		}
+		if err != nil {
+			// Callers that expect success print this; a refused
+			// downgrade does not.
+			if b, rerr := os.ReadFile(log); rerr == nil {
+				err = fmt.Errorf("%w; log tail:\n%s", err, tail(decodeLog(b), 4000))
+			}
+		}
+		return res, err
+	}
+	registered := func(code string) bool {
+		_, err := p.RegQuery(ctx, uninstallKey+`\`+code, "DisplayVersion")
+		return err == nil
+	}
+	expectVersion := func(want string) {
+		t.Helper()
+		if err := p.WaitServiceState(ctx, "hellosvcmsi", "RUNNING", 60*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.WaitHTTP(ctx, base+"/healthz", 30*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		body, err := httpGet(ctx, base+"/version")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(body, `"`+want+`"`) {
+			t.Fatalf("/version = %s, want version %s", body, want)
+		}
+	}
+
+	// 1. Fresh install.
+	if _, err := msiexec("/i", p.WinPath(msi1)); err != nil {
+		t.Fatalf("install 1.0.0: %v", err)
+	}
+	expectVersion("1.0.0")
+	if v, err := p.RegQuery(ctx, uninstallKey+`\`+pc1, "DisplayVersion"); err != nil || v != "1.0.0" {
+		t.Fatalf("ARP DisplayVersion = %q, %v; want 1.0.0", v, err)
+	}
+	if v, err := p.RegQuery(ctx, uninstallKey+`\`+pc1, "Publisher"); err != nil || v != "svcship tests" {
+		t.Errorf("ARP Publisher = %q, %v", v, err)
+	}
+	if _, err := p.RegQuery(ctx, eventKey, "EventMessageFile"); err != nil {
+		t.Errorf("event source not registered: %v", err)
+	}
+	// The deferred configure step ran with the installed svcship.yaml: it
+	// wrote the service environment, which ServiceInstall cannot express.
+	if env, err := p.RegQuery(ctx, `HKLM\SYSTEM\CurrentControlSet\Services\hellosvcmsi`, "Environment"); err != nil || !strings.Contains(env, "SVCSHIP_E2E_MARK=configured-by-msi") {
+		t.Errorf("service Environment = %q, %v; want the configure step's SVCSHIP_E2E_MARK", env, err)
+	}
+	for _, name := range []string{"hellosvc.exe", "svcship-installer.exe", "svcship.yaml"} {
+		if _, err := os.Stat(filepath.Join(installDir, name)); err != nil {
+			t.Errorf("installed file: %v", err)
+		}
+	}
+
+	// 2. The administrator edits svcship.yaml; an upgrade keeps it.
+	cfgInstalled := filepath.Join(installDir, "svcship.yaml")
+	edited := append([]byte(yaml), []byte("# edited by the administrator\n")...)
+	if err := os.WriteFile(cfgInstalled, edited, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := msiexec("/i", p.WinPath(msi2)); err != nil {
+		t.Fatalf("upgrade to 1.1.0: %v", err)
+	}
+	expectVersion("1.1.0")
+	if registered(pc1) || !registered(pc2) {
+		t.Fatalf("after upgrade: 1.0.0 registered=%v, 1.1.0 registered=%v; want only 1.1.0", registered(pc1), registered(pc2))
+	}
+	if got, err := os.ReadFile(cfgInstalled); err != nil || string(got) != string(edited) {
+		t.Fatalf("svcship.yaml after upgrade = %q, %v; want the edited file kept", got, err)
+	}
+
+	// 3. Installing the older MSI over the newer one is refused.
+	if res, err := msiexec("/i", p.WinPath(msi1)); err == nil {
+		t.Fatalf("downgrade to 1.0.0 succeeded (exit %d); want it refused", res.ExitCode)
+	}
+	// The refusal comes from the launch condition: FindRelatedProducts
+	// found the newer product.
+	if b, err := os.ReadFile(filepath.Join(logDir(t, dir), fmt.Sprintf("msiexec-%d.log", logN))); err != nil {
+		t.Error(err)
+	} else if log := decodeLog(b); !strings.Contains(log, "SVCSHIP_NEWER_FOUND = "+pc2) {
+		t.Errorf("downgrade log does not show SVCSHIP_NEWER_FOUND = %s:\n%s", pc2, tail(log, 2000))
+	}
+	if registered(pc1) || !registered(pc2) {
+		t.Fatalf("after refused downgrade: 1.0.0 registered=%v, 1.1.0 registered=%v", registered(pc1), registered(pc2))
+	}
+	expectVersion("1.1.0")
+
+	// 4. Uninstall removes the service, the program files and the registry
+	// entries; the administrator's svcship.yaml is kept.
+	if _, err := msiexec("/x", p.WinPath(msi2)); err != nil {
+		t.Fatalf("uninstall: %v", err)
+	}
+	checkRemoved := func(stage string) {
+		t.Helper()
+		if st, err := p.ServiceState(ctx, "hellosvcmsi"); err == nil {
+			t.Errorf("%s: service still exists (state %s)", stage, st)
+		}
+		if registered(pc1) || registered(pc2) {
+			t.Errorf("%s: product still registered in Add/Remove Programs", stage)
+		}
+		if _, err := p.RegQuery(ctx, eventKey, "EventMessageFile"); err == nil {
+			t.Errorf("%s: event source still registered", stage)
+		}
+		for _, name := range []string{"hellosvc.exe", "svcship-installer.exe"} {
+			if _, err := os.Stat(filepath.Join(installDir, name)); !os.IsNotExist(err) {
+				t.Errorf("%s: %s still installed (%v)", stage, name, err)
+			}
+		}
+	}
+	checkRemoved("uninstall")
+	if got, err := os.ReadFile(cfgInstalled); err != nil || string(got) != string(edited) {
+		t.Errorf("svcship.yaml after uninstall = %q, %v; want the edited file kept", got, err)
+	}
+
+	// 5. Reinstalling picks the kept configuration up; uninstalling with
+	// SVCSHIP_PURGE=1 leaves nothing behind.
+	if _, err := msiexec("/i", p.WinPath(msi2)); err != nil {
+		t.Fatalf("reinstall 1.1.0: %v", err)
+	}
+	expectVersion("1.1.0")
+	if got, err := os.ReadFile(cfgInstalled); err != nil || string(got) != string(edited) {
+		t.Errorf("svcship.yaml after reinstall = %q, %v; want the kept file", got, err)
+	}
+	if _, err := msiexec("/x", p.WinPath(msi2), "SVCSHIP_PURGE=1"); err != nil {
+		t.Fatalf("uninstall with SVCSHIP_PURGE=1: %v", err)
+	}
+	checkRemoved("purge")
+	if _, err := os.Stat(installDir); !os.IsNotExist(err) {
+		left, _ := os.ReadDir(installDir)
+		var names []string
+		for _, e := range left {
+			names = append(names, e.Name())
+		}
+		t.Errorf("install folder still exists after purge (%v), holding %v", err, names)
+	}
+}
+
+// decodeLog turns an msiexec log (UTF-16LE with BOM, or ANSI) into text.
+func decodeLog(b []byte) string {
+	if len(b) >= 2 && b[0] == 0xFF && b[1] == 0xFE {
+		var sb strings.Builder
+		for i := 2; i+1 < len(b); i += 2 {
+			sb.WriteRune(rune(uint16(b[i]) | uint16(b[i+1])<<8))
+		}
+		return sb.String()
+	}
+	return string(b)
+}
+
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[len(s)-n:]
+}
+
+// logDir is where msiexec logs go: SVCSHIP_E2E_LOGS keeps them for
+// debugging, otherwise they live in the test's temp dir.
+func logDir(t *testing.T, dir string) string {
+	if d := os.Getenv("SVCSHIP_E2E_LOGS"); d != "" {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	return dir
+}
+
+// TestWineHosted installs a hosted-mode MSI: svcship-installer.exe is the
+// service and runs the program as its child.
+func TestWineHosted(t *testing.T) {
+	if testing.Short() {
+		t.Skip("wine end-to-end test skipped in -short mode")
+	}
+	p := winetest.New(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	installer := os.Getenv("SVCSHIP_E2E_INSTALLER")
+	if installer == "" {
+		installer = buildWindows(t, "github.com/svcship/svcship/cmd/svcship-installer", "1.0.0", filepath.Join(dir, "svcship-installer.exe"))
+	}
+	app := buildWindows(t, "github.com/svcship/svcship/cmd/hellosvc", "2.0.0", filepath.Join(dir, "hellosvc.exe"))
+	port := freePort(t)
+	yaml := fmt.Sprintf(`product:
+  name: hellosvc
+  display_name: Hello Hosted
+  company: svcship tests
+  description: Hosted-mode MSI end-to-end test
+service:
+  name: hellohosted
+  mode: hosted
+  arguments: ["--listen", "127.0.0.1:%d", "--name", "hellohosted"]
+  recovery:
+    on_non_crash_failure: false
+packaging:
+  upgrade_code: "{0A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D}"
+`, port)
+	cfgPath := filepath.Join(dir, "svcship.yaml")
+	if err := os.WriteFile(cfgPath, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := version.Parse("2.0.0")
+	out := filepath.Join(dir, "hosted.msi")
+	spec := Spec{Config: cfg, Arch: "amd64", Version: v, AppBinary: app, Installer: installer, Timestamp: time.Unix(1764000000, 0)}
+	if err := BuildFile(ctx, spec, out); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := p.Msiexec(ctx, "/i", p.WinPath(out), "/qn"); err != nil {
+		t.Fatalf("install: %v (exit %d)", err, res.ExitCode)
+	}
+	if err := p.WaitServiceState(ctx, "hellohosted", "RUNNING", 60*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.WaitHTTP(ctx, fmt.Sprintf("http://127.0.0.1:%d/healthz", port), 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := p.Msiexec(ctx, "/x", p.WinPath(out), "/qn", "SVCSHIP_PURGE=1"); err != nil {
+		t.Fatalf("uninstall: %v (exit %d)", err, res.ExitCode)
+	}
+	if st, err := p.ServiceState(ctx, "hellohosted"); err == nil {
+		t.Errorf("service still exists after uninstall (state %s)", st)
+	}
+	if _, err := os.Stat(p.UnixPath(`C:\Program Files\Hello Hosted`)); !os.IsNotExist(err) {
+		t.Errorf("install folder left behind: %v", err)
+	}
+}
