@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/svcship/svcship/internal/testtool"
+
 	"github.com/svcship/svcship/config"
 	"github.com/svcship/svcship/version"
 )
@@ -99,12 +101,7 @@ func benchPayload(b *testing.B) (dir string, spec Spec) {
 // the same run and reports msipkg's time and size relative to wixl's
 // (goal: time-ratio <= 0.5, size-ratio <= 1.05).
 func BenchmarkBuildVsWixl(b *testing.B) {
-	if _, err := exec.LookPath("wixl"); err != nil {
-		if os.Getenv("CI") == "true" {
-			b.Fatal("wixl not installed (required when CI=true)")
-		}
-		b.Skip("wixl not installed")
-	}
+	testtool.Path(b, "wixl")
 	dir, spec := benchPayload(b)
 	ours := filepath.Join(dir, "ours.msi")
 	theirs := filepath.Join(dir, "wixl.msi")

@@ -7,20 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// needTool skips without the tool, but fails on CI where it must exist.
-func needTool(t *testing.T, names ...string) {
-	t.Helper()
-	for _, n := range names {
-		if _, err := exec.LookPath(n); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("%s not installed (required when CI=true)", n)
-			}
-			t.Skipf("%s not installed", n)
-		}
-	}
-}
+	"github.com/svcship/svcship/internal/testtool"
+)
 
 func run(t *testing.T, dir, name string, args ...string) string {
 	t.Helper()
@@ -52,7 +41,7 @@ func idtRows(t *testing.T, path string) [][]string {
 }
 
 func TestMsitools(t *testing.T) {
-	needTool(t, "msiinfo", "msidump", "msiextract")
+	testtool.Require(t, "msiinfo", "msidump", "msiextract")
 	for _, mode := range []string{"native", "hosted"} {
 		t.Run(mode, func(t *testing.T) {
 			yaml := testYAML
@@ -123,7 +112,7 @@ func TestMsitools(t *testing.T) {
 }
 
 func TestOsslsigncode(t *testing.T) {
-	needTool(t, "osslsigncode", "openssl")
+	testtool.Require(t, "osslsigncode", "openssl")
 	f := newFixture(t, testYAML, "amd64")
 	dir := t.TempDir()
 	unsigned := filepath.Join(dir, "hello.msi")

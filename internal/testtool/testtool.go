@@ -17,7 +17,7 @@ import (
 // packageOf maps a program to the Debian package that installs it.
 func packageOf(name string) string {
 	switch name {
-	case "msiinfo", "msidump", "msiextract", "msibuild", "wixl":
+	case "msiinfo", "msidump", "msiextract", "msibuild":
 		return "msitools"
 	case "exiftool":
 		return "libimage-exiftool-perl"
