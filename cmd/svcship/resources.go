@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/svcship/svcship/config"
+	"github.com/svcship/svcship/resources"
+	"github.com/svcship/svcship/version"
+)
+
+// cmdResources writes <binary>_windows_<arch>.syso files (VERSIONINFO,
+// icon, manifest) from svcship.yaml for a version, for builds outside the
+// mage pipeline (a GoReleaser before-hook, a Makefile).
+func cmdResources(_ context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("svcship resources", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", config.FileName, "svcship.yaml to read")
+	ver := fs.String("version", "", "semantic version to stamp, e.g. v1.2.3 (required)")
+	binary := fs.String("binary", "", "executable name without .exe (default: product.binary)")
+	dir := fs.String("dir", "", "folder of the main package (default: product.main)")
+	arches := fs.String("arch", strings.Join(resources.Arches(), ","), "comma-separated Windows architectures")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: svcship resources --version v1.2.3 [--config svcship.yaml] [--binary name] [--dir folder] [--arch 386,amd64,arm64]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *ver == "" || fs.NArg() > 0 {
+		fs.Usage()
+		return 2
+	}
+	cfg, err := config.Load(*cfgPath)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	v, err := version.Parse(*ver)
+	if err != nil {
+		fmt.Fprintf(stderr, "svcship resources: %v\n", err)
+		return 2
+	}
+	nums, err := v.Windows()
+	if err != nil {
+		fmt.Fprintf(stderr, "svcship resources: %v\n", err)
+		return 2
+	}
+	p := cfg.Product
+	name := *binary
+	if name == "" {
+		name = p.Binary
+	}
+	out := *dir
+	if out == "" {
+		out = cfg.Resolve(p.Main)
+	}
+	info := resources.Info{
+		FileVersion: nums, ProductVersion: nums, Version: v.String(),
+		CompanyName: p.Company, FileDescription: p.Description, LegalCopyright: p.Copyright,
+		InternalName: name, OriginalFilename: name + ".exe", ProductName: p.DisplayName, Comments: p.Homepage,
+	}
+	if p.Icon != "" {
+		info.IconPath = cfg.Resolve(p.Icon)
+	}
+	paths, err := resources.WriteAll(info, out, name, strings.Split(*arches, ","))
+	if err != nil {
+		fmt.Fprintf(stderr, "svcship resources: %v\n", err)
+		return 1
+	}
+	for _, path := range paths {
+		fmt.Fprintln(stdout, filepath.ToSlash(path))
+	}
+	return 0
+}

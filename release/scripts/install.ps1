@@ -1,0 +1,33 @@
+<#
+.SYNOPSIS
+    Installs the service shipped in this folder.
+.DESCRIPTION
+    A thin wrapper around svcship-installer.exe, which reads the svcship.yaml
+    beside it, copies the program to its install folder and registers the
+    Windows service. Run it from an elevated PowerShell. Arguments after the
+    script name are passed to the installer unchanged.
+.EXAMPLE
+    PS> .\scripts\install.ps1
+#>
+[CmdletBinding()]
+param(
+    [Parameter(ValueFromRemainingArguments = $true)]
+    [string[]] $InstallerArgs = @()
+)
+$ErrorActionPreference = 'Stop'
+
+# The script lives in <folder>\scripts; the installer in <folder>.
+$root = Split-Path -Parent $PSScriptRoot
+$installer = Join-Path $root 'svcship-installer.exe'
+if (-not (Test-Path -LiteralPath $installer)) {
+    throw "svcship-installer.exe not found in $root"
+}
+
+$identity = [Security.Principal.WindowsIdentity]::GetCurrent()
+$principal = New-Object Security.Principal.WindowsPrincipal($identity)
+if (-not $principal.IsInRole([Security.Principal.WindowsBuiltInRole]::Administrator)) {
+    throw 'Installing a service needs administrator rights: run PowerShell as administrator.'
+}
+
+& $installer install @InstallerArgs
+exit $LASTEXITCODE
