@@ -109,13 +109,6 @@ func Publish(ctx context.Context) error {
 	return run(ctx, false, append(release.ResumeSteps(), release.PublishSteps()...))
 }
 
-// Test runs the test suite (go test ./...).
-func Test(ctx context.Context) error {
-	cmd := exec.CommandContext(ctx, "go", "test", "./...")
-	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	return cmd.Run()
-}
-
 // Clean removes dist/ and any Windows resource files a killed run left behind.
 func Clean(ctx context.Context) error {
 	rc, err := newContext(ctx, true)
