@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -29,16 +28,6 @@ func buildWindows(t *testing.T, pkg, ver, out string) string {
 		t.Fatalf("go build %s: %v\n%s", pkg, err, b)
 	}
 	return out
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 func httpGet(ctx context.Context, url string) (string, error) {
@@ -95,7 +84,7 @@ func TestWineInstallUpgradeUninstall(t *testing.T) {
 	if installer == "" {
 		installer = buildWindows(t, "github.com/svcship/svcship/cmd/svcship-installer", "1.0.0", filepath.Join(dir, "svcship-installer.exe"))
 	}
-	port := freePort(t)
+	port := winetest.FreePort(t)
 	const upgradeCode = "{3F2A1B0C-9D8E-4F7A-8B6C-5D4E3F2A1B0C}"
 	yaml := fmt.Sprintf(`product:
   name: hellosvc
@@ -335,7 +324,7 @@ func TestWineHosted(t *testing.T) {
 		installer = buildWindows(t, "github.com/svcship/svcship/cmd/svcship-installer", "1.0.0", filepath.Join(dir, "svcship-installer.exe"))
 	}
 	app := buildWindows(t, "github.com/svcship/svcship/cmd/hellosvc", "2.0.0", filepath.Join(dir, "hellosvc.exe"))
-	port := freePort(t)
+	port := winetest.FreePort(t)
 	yaml := fmt.Sprintf(`product:
   name: hellosvc
   display_name: Hello Hosted

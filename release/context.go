@@ -27,6 +27,10 @@ import (
 	"github.com/svcship/svcship/version"
 )
 
+// PinnedGoReleaser is the GoReleaser svcship is tested with; this
+// repository pins the same version in tools/go.mod.
+const PinnedGoReleaser = "github.com/goreleaser/goreleaser/v2@v2.15.1"
+
 // Options configure a pipeline run. Zero values mean the defaults noted.
 type Options struct {
 	// Root is the project folder (default: the working directory).
@@ -38,7 +42,9 @@ type Options struct {
 	GoReleaserConfig string
 	// GoReleaser is the command that runs GoReleaser. Default:
 	// `go tool -modfile=tools/go.mod goreleaser` when Root/tools/go.mod
-	// exists, else `goreleaser` from PATH.
+	// exists (a project that pins its own), else `go run` of the version
+	// svcship is tested with (PinnedGoReleaser), which keeps GoReleaser's
+	// dependencies out of the project's go.mod.
 	GoReleaser []string
 	// Snapshot builds an unversioned snapshot (no tag needed, dirty tree
 	// allowed, never published).
@@ -165,7 +171,7 @@ func NewContext(ctx context.Context, opts Options) (*Context, error) {
 		c.GoReleaserConfig = c.abs(c.GoReleaserConfig)
 	}
 	if len(c.GoReleaser) == 0 {
-		c.GoReleaser = []string{"goreleaser"}
+		c.GoReleaser = []string{"go", "run", PinnedGoReleaser}
 		if _, err := os.Stat(filepath.Join(root, "tools", "go.mod")); err == nil {
 			c.GoReleaser = []string{"go", "tool", "-modfile=tools/go.mod", "goreleaser"}
 		}

@@ -52,7 +52,7 @@ type Options struct {
 // Change is what Init did (or would do) to one file.
 type Change struct {
 	Path   string // relative to Dir, slash-separated
-	Action string // "create", "unchanged", "merge", "replace"
+	Action string // "create", "unchanged", "merge", "replace", "update" (go.mod)
 	// Notes say what a merge changed.
 	Notes []string
 }
@@ -137,6 +137,15 @@ func Init(ctx context.Context, opts Options) ([]Change, error) {
 	if len(conflicts) > 0 {
 		return nil, &ConflictError{Paths: conflicts}
 	}
+	modFlags, modNotes, err := goModEdits(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	if len(modFlags) > 0 {
+		changes = append(changes, Change{Path: "go.mod", Action: "update", Notes: modNotes})
+	} else {
+		changes = append(changes, Change{Path: "go.mod", Action: "unchanged"})
+	}
 	for _, c := range changes {
 		verb := c.Action
 		if opts.DryRun && c.Action != "unchanged" {
@@ -147,6 +156,12 @@ func Init(ctx context.Context, opts Options) ([]Change, error) {
 			fmt.Fprintf(opts.Stdout, "                  - %s\n", n)
 		}
 		if opts.DryRun || c.Action == "unchanged" {
+			continue
+		}
+		if c.Path == "go.mod" {
+			if err := applyGoModEdits(ctx, dir, modFlags); err != nil {
+				return nil, err
+			}
 			continue
 		}
 		if err := writeAtomic(filepath.Join(dir, filepath.FromSlash(c.Path)), files[c.Path]); err != nil {

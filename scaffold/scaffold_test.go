@@ -38,6 +38,16 @@ func copyProject(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// What `go get github.com/svcship/svcship` does, pointed at this checkout.
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gomod := exec.Command("go", "mod", "edit", "-require=github.com/svcship/svcship@v0.0.0", "-replace=github.com/svcship/svcship="+root)
+	gomod.Dir = dst
+	if out, err := gomod.CombinedOutput(); err != nil {
+		t.Fatalf("go mod edit: %v: %s", err, out)
+	}
 	for _, args := range [][]string{{"init", "-q"}, {"remote", "add", "origin", "git@github.com:acme/pingd.git"}} {
 		cmd := exec.Command("git", args...)
 		cmd.Dir = dst
@@ -79,6 +89,7 @@ func TestInitThirdPartyProject(t *testing.T) {
 		".github/workflows/ci.yml":      "create",
 		".github/workflows/release.yml": "create",
 		".goreleaser.yaml":              "merge",
+		"go.mod":                        "update",
 		"magefile.go":                   "create",
 		"svcship.yaml":                  "create",
 	}
@@ -91,7 +102,7 @@ func TestInitThirdPartyProject(t *testing.T) {
 		}
 	}
 	report := out.String()
-	for _, s := range []string{"merge           .goreleaser.yaml", "goos += windows", "goarch += 386", "env += CGO_ENABLED=0", "flags += -trimpath", `mod_timestamp = "{{ .CommitTimestamp }}"`} {
+	for _, s := range []string{"merge           .goreleaser.yaml", "tool github.com/svcship/svcship/cmd/svcship-installer", "tool github.com/magefile/mage", "goos += windows", "goarch += 386", "env += CGO_ENABLED=0", "flags += -trimpath", `mod_timestamp = "{{ .CommitTimestamp }}"`} {
 		if !strings.Contains(report, s) {
 			t.Errorf("report lacks %q:\n%s", s, report)
 		}
@@ -187,6 +198,22 @@ func TestInitOutsideModule(t *testing.T) {
 	_, err := Init(context.Background(), Options{Dir: t.TempDir()})
 	if !errors.Is(err, ErrNoModule) {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestInitNeedsSvcshipRequired(t *testing.T) {
+	dir := copyProject(t)
+	cmd := exec.Command("go", "mod", "edit", "-droprequire=github.com/svcship/svcship", "-dropreplace=github.com/svcship/svcship")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	_, err := Init(context.Background(), Options{Dir: dir})
+	if !errors.As(err, new(ErrNoSvcshipRequire)) || !strings.Contains(err.Error(), "go get github.com/svcship/svcship@latest") {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "svcship.yaml")); !errors.Is(err, os.ErrNotExist) {
+		t.Error("a refused run wrote svcship.yaml")
 	}
 }
 

@@ -35,7 +35,7 @@ func cmdInit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		var conflict *scaffold.ConflictError
-		if errors.As(err, &conflict) || errors.Is(err, scaffold.ErrNoModule) {
+		if errors.As(err, &conflict) || errors.Is(err, scaffold.ErrNoModule) || errors.As(err, new(scaffold.ErrNoSvcshipRequire)) {
 			return 2
 		}
 		return 1

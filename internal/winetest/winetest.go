@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -431,4 +432,16 @@ func BuildGo(t testing.TB, pkg string) string {
 		t.Fatalf("winetest: go build %s for windows: %v\n%s", pkg, err, b)
 	}
 	return out
+}
+
+// FreePort returns a loopback TCP port that was free a moment ago, for a
+// service under test to listen on.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("winetest: free port: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }
