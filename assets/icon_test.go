@@ -17,6 +17,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/svcship/svcship/internal/testtool"
 )
 
 var update = flag.Bool("update", false, "rewrite hellosvc.ico from the generator")
@@ -84,12 +86,7 @@ func TestIconStructure(t *testing.T) {
 // TestIconExiftool asks a reader nobody here wrote whether the file is an
 // icon.
 func TestIconExiftool(t *testing.T) {
-	if _, err := exec.LookPath("exiftool"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("exiftool not installed (apt-get install libimage-exiftool-perl)")
-		}
-		t.Skip("exiftool not installed (apt-get install libimage-exiftool-perl)")
-	}
+	testtool.Path(t, "exiftool")
 	out, err := exec.Command("exiftool", "-s", "-FileType", "-ImageCount", iconFile).CombinedOutput()
 	if err != nil {
 		t.Fatalf("exiftool: %v\n%s", err, out)

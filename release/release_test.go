@@ -357,19 +357,3 @@ func TestMergeParts(t *testing.T) {
 		t.Errorf("version mismatch: err = %v", err)
 	}
 }
-
-func TestEmbeddedScriptsMatchRepository(t *testing.T) {
-	for _, n := range []string{"install.ps1", "uninstall.ps1"} {
-		embedded, _ := defaultScripts.ReadFile("scripts/" + n)
-		repo, err := os.ReadFile(filepath.Join("..", "scripts", n))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(embedded, repo) {
-			t.Errorf("release/scripts/%s and scripts/%s differ", n, n)
-		}
-		if !strings.Contains(string(embedded), "svcship-installer.exe") {
-			t.Errorf("%s does not call the installer", n)
-		}
-	}
-}

@@ -1,7 +1,6 @@
 package release
 
 import (
-	"embed"
 	"errors"
 	"fmt"
 	"os"
@@ -11,14 +10,9 @@ import (
 	"sync"
 
 	"github.com/svcship/svcship/msipkg"
+	"github.com/svcship/svcship/scripts"
 	"github.com/svcship/svcship/sign"
 )
-
-// defaultScripts are used when a project has no scripts/install.ps1 or
-// scripts/uninstall.ps1 of its own.
-//
-//go:embed scripts/install.ps1 scripts/uninstall.ps1
-var defaultScripts embed.FS
 
 type signKind int
 
@@ -206,7 +200,7 @@ func scriptFiles(ctx *Context) ([]ArchiveFile, error) {
 	for _, n := range []string{"install.ps1", "uninstall.ps1"} {
 		p := filepath.Join(ctx.Root, "scripts", n)
 		if _, err := os.Stat(p); err != nil {
-			data, err := defaultScripts.ReadFile("scripts/" + n)
+			data, err := scripts.FS.ReadFile(n)
 			if err != nil {
 				return nil, err
 			}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -97,7 +98,8 @@ func TestLinkedVersionInfo(t *testing.T) {
 	}
 	haveExiftool := true
 	if _, err := exec.LookPath("exiftool"); err != nil {
-		if os.Getenv("CI") == "true" {
+		// The links still run without exiftool; CI's Linux job must read them.
+		if os.Getenv("CI") == "true" && runtime.GOOS == "linux" {
 			t.Fatal("exiftool not installed (apt-get install libimage-exiftool-perl)")
 		}
 		haveExiftool = false

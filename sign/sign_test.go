@@ -10,21 +10,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/svcship/svcship/internal/testtool"
 )
 
 const testPassword = "pfx-Secret-4711!"
 
 func needTools(t *testing.T, tools ...string) {
 	t.Helper()
-	for _, tool := range tools {
-		if _, err := exec.LookPath(tool); err != nil {
-			msg := tool + " not installed (apt-get install osslsigncode openssl msitools)"
-			if os.Getenv("CI") == "true" {
-				t.Fatal(msg)
-			}
-			t.Skip(msg)
-		}
-	}
+	testtool.Require(t, tools...)
 }
 
 // testCert makes a self-signed code-signing certificate and its PKCS#12

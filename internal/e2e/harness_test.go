@@ -67,18 +67,6 @@ func haveTools(tools ...string) bool {
 	return true
 }
 
-// needTool skips without the tool, but fails on CI where it must exist.
-func needTool(t *testing.T, tool, pkg string) {
-	t.Helper()
-	if _, err := exec.LookPath(tool); err != nil {
-		msg := fmt.Sprintf("%s not installed (apt-get install %s)", tool, pkg)
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-}
-
 func makeCert(dir string) (cert, pfx string, err error) {
 	key := filepath.Join(dir, "sign-key.pem")
 	cert = filepath.Join(dir, "sign-cert.pem")

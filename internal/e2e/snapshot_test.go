@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/svcship/svcship/internal/testtool"
+
 	"github.com/svcship/svcship/config"
 	"github.com/svcship/svcship/internal/winetest"
 	"github.com/svcship/svcship/release"
@@ -87,7 +89,7 @@ func TestSnapshotArtifacts(t *testing.T) {
 // TestWindowsVersionInfo reads every Windows exe with exiftool.
 func TestWindowsVersionInfo(t *testing.T) {
 	s := first(t)
-	needTool(t, "exiftool", "libimage-exiftool-perl")
+	testtool.Path(t, "exiftool")
 	cfg := loadConfig(t, s)
 	v, err := version.Parse(s.version)
 	if err != nil {
@@ -186,8 +188,8 @@ func TestWindowsVersionStampUnderWine(t *testing.T) {
 // snapshot made with the test's self-signed certificate.
 func TestSignedExecutables(t *testing.T) {
 	s := first(t)
-	needTool(t, "osslsigncode", "osslsigncode")
-	needTool(t, "openssl", "openssl")
+	testtool.Path(t, "osslsigncode")
+	testtool.Path(t, "openssl")
 	if shared.cert == "" {
 		t.Fatal("no test certificate (openssl missing?)")
 	}
@@ -263,7 +265,7 @@ func TestArchivesAndChecksums(t *testing.T) {
 			}
 		})
 	}
-	needTool(t, "sha256sum", "coreutils")
+	testtool.Path(t, "sha256sum")
 	cmd := exec.Command("sha256sum", "-c", release.ChecksumsFile)
 	cmd.Dir = filepath.Join(s.dir, "dist")
 	out, err := cmd.CombinedOutput()
@@ -376,7 +378,7 @@ func TestReproducible(t *testing.T) {
 // TestMSIs checks each MSI with msitools, readers nobody here wrote.
 func TestMSIs(t *testing.T) {
 	s := first(t)
-	needTool(t, "msiinfo", "msitools")
+	testtool.Path(t, "msiinfo")
 	cfg := loadConfig(t, s)
 	msis := s.artifacts.ByType(release.TypeMSI)
 	if len(msis) != 3 {

@@ -26,13 +26,16 @@ func packageOf(name string) string {
 	case "x86_64-w64-mingw32-gcc":
 		return "gcc-mingw-w64-x86-64-win32"
 	}
+	if name == "sha256sum" {
+		return "coreutils"
+	}
 	return name // gcab, cabextract, osslsigncode, openssl, git
 }
 
 // linuxOnly reports programs that the Windows CI job does not have.
 func linuxOnly(name string) bool {
 	switch name {
-	case "go", "git", "openssl", "osslsigncode":
+	case "go", "git", "openssl", "sha256sum":
 		return false
 	}
 	return true
