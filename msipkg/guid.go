@@ -64,3 +64,9 @@ func parseGUID(s string) (guid, error) {
 	}
 	return u, nil
 }
+
+// DeriveGUID returns a stable GUID (UUIDv5 in svcship's namespace, braced,
+// upper case) for the given parts, e.g. an upgrade code for a new project
+// derived from its module path, so the same inputs always give the same
+// GUID.
+func DeriveGUID(parts ...string) string { return derive(parts...).String() }

@@ -13,7 +13,6 @@ package scaffold
 import (
 	"bytes"
 	"context"
-	"crypto/sha1"
 	"embed"
 	"errors"
 	"fmt"
@@ -26,6 +25,8 @@ import (
 	"sort"
 	"strings"
 	"text/template"
+
+	"github.com/svcship/svcship/msipkg"
 )
 
 //go:embed templates/*.tmpl
@@ -358,21 +359,10 @@ func yamlScalar(s string) string {
 	return s
 }
 
-// svcshipNamespace is the UUIDv5 namespace of upgrade codes derived by
-// init, so that the same module always gets the same code.
-var svcshipNamespace = [16]byte{0x5c, 0x1d, 0x8e, 0x2a, 0x41, 0x7b, 0x4c, 0x0e, 0x9a, 0x63, 0x2f, 0xd4, 0x07, 0xb8, 0x91, 0xe5}
-
-// upgradeCode derives a stable GUID from the module path and product name
-// (RFC 9562 UUIDv5), so rerunning init gives the same svcship.yaml.
+// upgradeCode derives a stable GUID from the module path and product name,
+// so rerunning init gives the same svcship.yaml.
 func upgradeCode(module, name string) string {
-	h := sha1.New()
-	h.Write(svcshipNamespace[:])
-	h.Write([]byte("upgrade-code:" + module + ":" + name))
-	var u [16]byte
-	copy(u[:], h.Sum(nil))
-	u[6] = u[6]&0x0f | 0x50
-	u[8] = u[8]&0x3f | 0x80
-	return fmt.Sprintf("{%X-%X-%X-%X-%X}", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
+	return msipkg.DeriveGUID("upgrade-code", module, name)
 }
 
 func writeAtomic(p string, data []byte) error {
