@@ -14,6 +14,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/svcship/svcship/internal/winargs"
 )
 
 // RunKey is the registry key, under HKCU or HKLM, whose values Windows
@@ -62,7 +64,7 @@ func (e Entry) validate() error {
 // CommandLine is the command as Windows will run it, quoted by the rules
 // CommandLineToArgvW reverses.
 func (e Entry) CommandLine() string {
-	return QuoteArgs(append([]string{e.Command}, e.Args...))
+	return winargs.Join(append([]string{e.Command}, e.Args...))
 }
 
 // Status is what is registered now.
@@ -136,44 +138,4 @@ func (m RunKeyManager) Status(scope Scope, e Entry) (Status, error) {
 // is an error.
 type Runner interface {
 	Run(ctx context.Context, name string, args ...string) (string, error)
-}
-
-// QuoteArgs joins args into one Windows command line.
-func QuoteArgs(args []string) string {
-	var b strings.Builder
-	for i, a := range args {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(quoteArg(a))
-	}
-	return b.String()
-}
-
-// quoteArg quotes one argument so that CommandLineToArgvW returns it
-// unchanged: backslashes are literal unless they precede a quote.
-func quoteArg(s string) string {
-	if s != "" && !strings.ContainsAny(s, " \t\n\v\"") {
-		return s
-	}
-	var b strings.Builder
-	b.WriteByte('"')
-	slashes := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch c {
-		case '\\':
-			slashes++
-			continue
-		case '"':
-			b.WriteString(strings.Repeat(`\`, 2*slashes+1))
-		default:
-			b.WriteString(strings.Repeat(`\`, slashes))
-		}
-		slashes = 0
-		b.WriteByte(c)
-	}
-	b.WriteString(strings.Repeat(`\`, 2*slashes))
-	b.WriteByte('"')
-	return b.String()
 }

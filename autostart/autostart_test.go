@@ -102,25 +102,6 @@ func TestRunKeyErrors(t *testing.T) {
 	}
 }
 
-func TestQuoteArgs(t *testing.T) {
-	tests := []struct {
-		in   []string
-		want string
-	}{
-		{[]string{`C:\a.exe`}, `C:\a.exe`},
-		{[]string{`C:\Program Files\a.exe`, "x"}, `"C:\Program Files\a.exe" x`},
-		{[]string{"a", ""}, `a ""`},
-		{[]string{`say "hi"`}, `"say \"hi\""`},
-		{[]string{`C:\dir with space\`}, `"C:\dir with space\\"`},
-		{[]string{`a\\b c`}, `"a\\b c"`},
-	}
-	for _, tt := range tests {
-		if got := QuoteArgs(tt.in); got != tt.want {
-			t.Errorf("QuoteArgs(%q) = %s, want %s", tt.in, got, tt.want)
-		}
-	}
-}
-
 func TestTaskXML(t *testing.T) {
 	base := Entry{Name: "HelloTray", Command: `C:\Program Files\Hello\hello.exe`, Args: []string{"--tray"}}
 	tests := []struct {

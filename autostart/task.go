@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf16"
+
+	"github.com/svcship/svcship/internal/winargs"
 )
 
 // Trigger is when a task starts.
@@ -163,7 +165,7 @@ func (t Task) XML(currentUser string) ([]byte, error) {
 		},
 		Actions: xmlActions{Context: "Author", Exec: xmlExec{
 			Command:          t.Command,
-			Arguments:        QuoteArgs(t.Args),
+			Arguments:        winargs.Join(t.Args),
 			WorkingDirectory: t.WorkingDirectory,
 		}},
 	}

@@ -543,25 +543,6 @@ func TestDryRunChangesNothing(t *testing.T) {
 	}
 }
 
-func TestQuoteArgs(t *testing.T) {
-	tests := []struct {
-		in   []string
-		want string
-	}{
-		{[]string{`C:\a\b.exe`}, `C:\a\b.exe`},
-		{[]string{`C:\Program Files\b.exe`, "x"}, `"C:\Program Files\b.exe" x`},
-		{[]string{"a", ""}, `a ""`},
-		{[]string{`say "hi"`}, `"say \"hi\""`},
-		{[]string{`C:\dir with space\`}, `"C:\dir with space\\"`},
-		{[]string{`a\\"b c`}, `"a\\\\\"b c"`},
-	}
-	for _, tc := range tests {
-		if got := QuoteArgs(tc.in); got != tc.want {
-			t.Errorf("QuoteArgs(%q) = %s, want %s", tc.in, got, tc.want)
-		}
-	}
-}
-
 func TestUsageAndUnknownCommand(t *testing.T) {
 	if r := runCLI(t, newFake(), "", nil); r.code != ExitUsage || !strings.Contains(r.stderr, "usage:") {
 		t.Fatal(r)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/svcship/svcship/internal/winargs"
+
 	"github.com/svcship/svcship/config"
 	"github.com/svcship/svcship/service"
 )
@@ -225,9 +227,9 @@ func (s *Settings) serviceStartName() string {
 // ImagePath is the service command line.
 func (s *Settings) ImagePath() string {
 	if s.Mode == config.ModeHosted {
-		return QuoteArgs([]string{winJoin(s.Dir, InstallerExe), "host", "--config", winJoin(s.Dir, s.ConfigPath)})
+		return winargs.Join([]string{winJoin(s.Dir, InstallerExe), "host", "--config", winJoin(s.Dir, s.ConfigPath)})
 	}
-	return QuoteArgs(append([]string{winJoin(s.Dir, s.Executable)}, s.Arguments...))
+	return winargs.Join(append([]string{winJoin(s.Dir, s.Executable)}, s.Arguments...))
 }
 
 // winJoin joins a Windows folder and a file name unless name is absolute.
@@ -323,46 +325,4 @@ func (s *Settings) eventSource() string {
 		return s.Name
 	}
 	return s.EventSource
-}
-
-// QuoteArgs builds a Windows command line that CommandLineToArgvW and the
-// Go runtime split back into args.
-func QuoteArgs(args []string) string {
-	var b strings.Builder
-	for i, a := range args {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(quoteArg(a))
-	}
-	return b.String()
-}
-
-func quoteArg(a string) string {
-	if a != "" && !strings.ContainsAny(a, " \t\n\v\"") {
-		return a
-	}
-	var b strings.Builder
-	b.WriteByte('"')
-	slashes := 0
-	for i := 0; i < len(a); i++ {
-		c := a[i]
-		switch c {
-		case '\\':
-			slashes++
-			continue
-		case '"':
-			// Backslashes before a quote are doubled, plus one for the quote.
-			b.WriteString(strings.Repeat(`\`, 2*slashes+1))
-			b.WriteByte('"')
-		default:
-			b.WriteString(strings.Repeat(`\`, slashes))
-			b.WriteByte(c)
-		}
-		slashes = 0
-	}
-	// Backslashes before the closing quote are doubled.
-	b.WriteString(strings.Repeat(`\`, 2*slashes))
-	b.WriteByte('"')
-	return b.String()
 }

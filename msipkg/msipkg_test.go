@@ -394,20 +394,7 @@ func TestUUIDv5(t *testing.T) {
 	}
 }
 
-func TestQuoteArg(t *testing.T) {
-	for in, want := range map[string]string{
-		`plain`:      `plain`,
-		`two words`:  `"two words"`,
-		`C:\dir\`:    `C:\dir\`,
-		`C:\my dir\`: `"C:\my dir\\"`,
-		`say "hi"`:   `"say \"hi\""`,
-		`a\"b`:       `"a\\\"b"`,
-		``:           `""`,
-	} {
-		if got := quoteArg(in); got != want {
-			t.Errorf("quoteArg(%q) = %s, want %s", in, got, want)
-		}
-	}
+func TestFormatEscape(t *testing.T) {
 	if got := formatEscape("[x]{y}"); got != `[\[]x[\]][\{]y[\}]` {
 		t.Errorf("formatEscape = %s", got)
 	}

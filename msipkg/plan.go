@@ -17,6 +17,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/svcship/svcship/internal/winargs"
+
 	"github.com/svcship/svcship/config"
 )
 
@@ -376,38 +378,6 @@ func formatEscape(s string) string {
 	return b.String()
 }
 
-// quoteArg quotes one command-line argument the way CommandLineToArgvW
-// reads it back.
-func quoteArg(s string) string {
-	if s != "" && !strings.ContainsAny(s, " \t\"") {
-		return s
-	}
-	var b strings.Builder
-	b.WriteByte('"')
-	slashes := 0
-	for _, r := range s {
-		switch r {
-		case '\\':
-			slashes++
-		case '"':
-			b.WriteString(strings.Repeat(`\`, slashes+1))
-			slashes = 0
-			b.WriteByte('"')
-			continue
-		default:
-			slashes = 0
-		}
-		if r != '\\' {
-			b.WriteRune(r)
-		} else {
-			b.WriteByte('\\')
-		}
-	}
-	b.WriteString(strings.Repeat(`\`, slashes))
-	b.WriteByte('"')
-	return b.String()
-}
-
 // componentID is stable across versions: upgrades then replace the same
 // components instead of orphaning them.
 func (p *pkg) componentID(stable string) string {
@@ -475,7 +445,7 @@ func (p *pkg) fillTables() error {
 	svcComp := "App"
 	args := make([]string, len(svc.Arguments))
 	for i, s := range svc.Arguments {
-		args[i] = formatEscape(quoteArg(s))
+		args[i] = formatEscape(winargs.Quote(s))
 	}
 	arguments := strings.Join(args, " ")
 	if svc.Mode == config.ModeHosted {
