@@ -409,6 +409,34 @@ func TestConfigureAppliesOnlyOptionalSettings(t *testing.T) {
 	}
 }
 
+// An MSI engine that left the program path unquoted gets it quoted by the
+// configure step; a correctly quoted path is left alone.
+func TestConfigureQuotesProgramPath(t *testing.T) {
+	quoted := `"C:\Program Files\Hello\hellosvc.exe" --listen 127.0.0.1:8080`
+	for _, tc := range []struct {
+		have string
+		fix  bool
+	}{
+		{`C:\Program Files\Hello\hellosvc.exe --listen 127.0.0.1:8080`, true},
+		{quoted, false},
+		{`C:\Other\app.exe`, false},
+	} {
+		f := newFake()
+		f.svcs["hellosvc"] = &fakeSvc{core: CoreConfig{DisplayName: "hellosvc", BinaryPath: tc.have, Start: StartModeAuto, Account: "LocalSystem"}}
+		r := runCLI(t, f, baseYAML+"  arguments: [\"--listen\", \"127.0.0.1:8080\"]\n", nil, "configure")
+		if r.code != 0 {
+			t.Fatalf("%s: exit %d: %s", tc.have, r.code, r.stderr)
+		}
+		got := f.svcs["hellosvc"].core
+		if tc.fix && (got.BinaryPath != quoted || got.Start != StartModeAuto) {
+			t.Errorf("%s: after configure %+v, want the quoted path and start unchanged", tc.have, got)
+		}
+		if !tc.fix && (got.BinaryPath != tc.have || slices.Contains(f.methods(), "ChangeCore")) {
+			t.Errorf("%s: configure changed the command line to %s", tc.have, got.BinaryPath)
+		}
+	}
+}
+
 func TestControlCommands(t *testing.T) {
 	f := newFake()
 	if r := runCLI(t, f, baseYAML, nil, "install", "--no-start"); r.code != 0 || f.svcs["hellosvc"].status.State != StateStopped {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/svcship/svcship/internal/winargs"
 )
 
 // OpKind names a change.
@@ -116,6 +118,15 @@ func Diff(s *Settings, cur *Current, sourceExists bool, scope Scope) (*Plan, err
 			p.add(Op{Kind: OpChangeCore, Detail: strings.Join(changes, "; "),
 				apply: func(sys System) error { return sys.ChangeCore(name, c) }})
 		}
+	}
+
+	if !create && scope == ScopeOptional && unquotedProgramPath(cur.BinaryPath, want.BinaryPath) {
+		// Some MSI engines (wine's) write the program path without quotes;
+		// with a space in it the service manager may run C:\Program.exe.
+		c := want
+		c.Account, c.Password = "", ""
+		p.add(Op{Kind: OpChangeCore, Detail: fmt.Sprintf("quote the program path: %s -> %s", cur.BinaryPath, want.BinaryPath),
+			apply: func(sys System) error { return sys.ChangeCore(name, c) }})
 	}
 
 	if create || cur.Description != s.Description {
@@ -287,4 +298,22 @@ func envNames(lines []string) string {
 		names = append(names, k)
 	}
 	return strings.Join(names, ", ")
+}
+
+// unquotedProgramPath reports whether cur is want with its program path
+// (which contains a space) left unquoted.
+func unquotedProgramPath(cur, want string) bool {
+	args := winargs.Split(want)
+	if len(args) == 0 || !strings.ContainsAny(args[0], " \t") || strings.HasPrefix(cur, `"`) {
+		return false
+	}
+	exe := args[0]
+	if len(cur) < len(exe) || !strings.EqualFold(cur[:len(exe)], exe) {
+		return false
+	}
+	rest := cur[len(exe):]
+	if rest != "" && rest[0] != ' ' {
+		return false
+	}
+	return slices.Equal(winargs.Split(rest), args[1:])
 }

@@ -127,9 +127,11 @@ func TestAdoptThirdPartyProject(t *testing.T) {
 	if !strings.HasPrefix(string(body), "pong 1.4.2") {
 		t.Errorf("/ping = %q, want the stamped version 1.4.2", body)
 	}
-	// Hosted mode: the service's program is the bundled installer.
+	// Hosted mode: the service's program is the bundled installer, its path
+	// quoted (wine's msiexec leaves it bare; the MSI's configure step
+	// quotes it).
 	image, err := p.RegQuery(ctx, `HKLM\SYSTEM\CurrentControlSet\Services\pingd`, "ImagePath")
-	if err != nil || !strings.Contains(strings.ToLower(image), `\svcship-installer.exe`) || !strings.Contains(image, " host --config ") {
+	if err != nil || !strings.HasPrefix(image, `"C:\Program Files\pingd\svcship-installer.exe" host --config `) {
 		t.Errorf("ImagePath = %q (%v), want svcship-installer.exe host", image, err)
 	}
 	if res, err := p.Msiexec(ctx, "/x", p.WinPath(msi), "/qn", "SVCSHIP_PURGE=1"); err != nil {
