@@ -35,7 +35,7 @@ func packageOf(name string) string {
 // linuxOnly reports programs that the Windows CI job does not have.
 func linuxOnly(name string) bool {
 	switch name {
-	case "go", "git", "openssl", "sha256sum":
+	case "go", "git":
 		return false
 	}
 	return true
