@@ -76,4 +76,17 @@ func TestRealWindowsDelayedStartAndRecovery(t *testing.T) {
 		"--arg", "--name", "--arg", "svcshiptest", "--recovery", "restart:5s,restart:10s,reboot:1m", "--reset-after", "1h"); !strings.Contains(out, "unchanged") {
 		t.Errorf("second install:\n%s", out)
 	}
+
+	// The runtime reports start and stop to the Event Log under the source
+	// the installer registered (wine has no Event Log, so this runs here).
+	run("stop", "--name", "svcshiptest")
+	ev, err := exec.Command("wevtutil", "qe", "Application", "/q:*[System[Provider[@Name='svcshiptest']]]", "/f:text", "/c:20", "/rd:true").CombinedOutput()
+	if err != nil {
+		t.Fatalf("wevtutil: %v\n%s", err, ev)
+	}
+	for _, want := range []string{"service started", "service stopped"} {
+		if !strings.Contains(string(ev), want) {
+			t.Errorf("Event Log lacks %q from source svcshiptest:\n%s", want, ev)
+		}
+	}
 }
