@@ -38,6 +38,11 @@ type Env struct {
 	Dir string
 	// ReadFile reads svcship.yaml (os.ReadFile; a Windows path on Windows).
 	ReadFile func(string) ([]byte, error)
+	// WriteFile replaces a file atomically, creating its folder;
+	// Remove deletes one. They save and restore svcship.yaml across MSI
+	// upgrades.
+	WriteFile func(path string, data []byte) error
+	Remove    func(path string) error
 	// Prompt asks for a password without echo; nil when not interactive.
 	Prompt func(prompt string) (string, error)
 	// Poll is the status polling interval (0: default).
@@ -53,6 +58,7 @@ var commandHelp = []struct{ name, help string }{
 	{"stop", "stop the service and wait until it has stopped"},
 	{"restart", "stop, then start the service"},
 	{"status", "show the service's state and settings (--json for machines)"},
+	{"save-config", "keep a copy of svcship.yaml across an MSI upgrade (the MSI runs it)"},
 }
 
 // Usage prints the command list.
@@ -81,6 +87,8 @@ func Main(ctx context.Context, env Env, args []string) int {
 		return runInstall(ctx, env, cmd, rest)
 	case "uninstall", "start", "stop", "restart", "status":
 		return runControl(ctx, env, cmd, rest)
+	case "save-config":
+		return runSaveConfig(env, rest)
 	case "help", "-h", "--help":
 		Usage(env.Stdout)
 		return ExitOK
@@ -181,6 +189,7 @@ func runInstall(ctx context.Context, env Env, cmd string, args []string) int {
 		logDir      = fs.String("log-dir", "", `log folder (default %ProgramData%\<name>\logs)`)
 		stopTimeout = fs.Duration("stop-timeout", 0, "graceful stop bound for the service")
 		noStart     = fs.Bool("no-start", false, "install: do not start the service")
+		restoreFrom = fs.String("restore-config", "", "configure: first put back the svcship.yaml saved by save-config at this path")
 		dryRun      = fs.Bool("dry-run", false, "print the plan, change nothing")
 		deps, argv  listFlag
 		envs        listFlag
@@ -197,6 +206,15 @@ func runInstall(ctx context.Context, env Env, cmd string, args []string) int {
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if *restoreFrom != "" {
+		target := c.config
+		if target == "" {
+			target = winJoin(env.Dir, config.FileName)
+		}
+		if err := restoreConfig(env, *restoreFrom, target); err != nil {
+			return fail(env, err)
+		}
+	}
 
 	cfg, cfgPath, err := loadConfig(env, c.config)
 	if err != nil {
@@ -547,6 +565,7 @@ func DefaultEnv(sys System) (Env, error) {
 	}
 	return Env{
 		Sys: sys, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv,
-		Dir: filepath.Dir(exe), ReadFile: os.ReadFile, Prompt: consolePrompt(),
+		Dir: filepath.Dir(exe), ReadFile: os.ReadFile, WriteFile: writeFileAtomic, Remove: os.Remove,
+		Prompt: consolePrompt(),
 	}, nil
 }

@@ -168,10 +168,9 @@ func TestBuildReadBack(t *testing.T) {
 			}
 			comps := rowsByKey(t, r, "Component")
 			for name, c := range comps {
+				// svcship.yaml is an ordinary component: the custom
+				// actions carry it across upgrades.
 				want := tc.compAttr
-				if name == "Config" {
-					want |= compPermanent | compNeverOverwrite
-				}
 				if asInt(c[3]) != want {
 					t.Errorf("component %s attributes %v, want %d", name, c[3], want)
 				}
@@ -188,8 +187,16 @@ func TestBuildReadBack(t *testing.T) {
 				t.Errorf("ServiceControl row %v, want events 0xA3 on %s", sc, tc.serviceComp)
 			}
 			ca := rowsByKey(t, r, "CustomAction")[actionConfigure]
-			if ca == nil || asInt(ca[1]) != 3090 || ca[2] != "InstallerExe" || ca[3] != `configure --config "[INSTALLDIR]svcship.yaml"` {
+			saved := `"[CommonAppDataFolder]svcship\6D3C1E55-2B1F-4C8A-9E0D-7A1B2C3D4E5F\svcship.yaml"`
+			if ca == nil || asInt(ca[1]) != 3090 || ca[2] != "InstallerExe" || ca[3] != `configure --config "[INSTALLDIR]svcship.yaml" --restore-config `+saved {
 				t.Errorf("configure custom action %v", ca)
+			}
+			save := rowsByKey(t, r, "CustomAction")[actionSave]
+			if save == nil || asInt(save[1]) != 3090|0x40 || save[3] != `save-config --from "[INSTALLDIR]svcship.yaml" --to `+saved {
+				t.Errorf("save custom action %v", save)
+			}
+			if o := asInt(seq0(t, r, actionSave)); !(o > asInt(seq0(t, r, "StopServices")) && o < asInt(seq0(t, r, "RemoveFiles"))) {
+				t.Errorf("save-config runs at %d, want after StopServices and before RemoveFiles", o)
 			}
 			seq := rowsByKey(t, r, "InstallExecuteSequence")
 			order := func(a string) int { return asInt(seq[a][2]) }
@@ -398,4 +405,14 @@ func TestFormatEscape(t *testing.T) {
 	if got := formatEscape("[x]{y}"); got != `[\[]x[\]][\{]y[\}]` {
 		t.Errorf("formatEscape = %s", got)
 	}
+}
+
+// seq0 is the InstallExecuteSequence number of action.
+func seq0(t *testing.T, r *msi.Reader, action string) any {
+	t.Helper()
+	row := rowsByKey(t, r, "InstallExecuteSequence")[action]
+	if row == nil {
+		t.Fatalf("no %s in InstallExecuteSequence", action)
+	}
+	return row[2]
 }

@@ -28,19 +28,17 @@ const (
 	dirInstall      = "INSTALLDIR"
 	cabStream       = "payload.cab"
 	iconKey         = "ProductIcon.ico"
-	propUpgrade     = "SVCSHIP_UPGRADE_FOUND"  // older version installed: remove it
-	propNewer       = "SVCSHIP_NEWER_FOUND"    // newer version installed: refuse
-	propCleanup     = "SVCSHIP_CONFIG_CLEANUP" // folder of svcship.yaml, set only when purging
-	propPurge       = "SVCSHIP_PURGE"          // msiexec /x ... SVCSHIP_PURGE=1 deletes svcship.yaml
+	propUpgrade     = "SVCSHIP_UPGRADE_FOUND" // older version installed: remove it
+	propNewer       = "SVCSHIP_NEWER_FOUND"   // newer version installed: refuse
+	propPurge       = "SVCSHIP_PURGE"         // msiexec /x ... SVCSHIP_PURGE=1 also forgets the saved svcship.yaml
 	propPassword    = "SVCSHIP_SERVICE_PASSWORD"
 	actionConfigure = "SvcshipConfigureService"
-	actionCleanup   = "SvcshipSetConfigCleanup"
+	actionSave      = "SvcshipSaveConfig"
+	actionForget    = "SvcshipForgetConfig"
 	actionARPDir    = "SvcshipSetARPINSTALLLOCATION"
 
 	// Component attributes.
-	compPermanent      = 0x10
-	compNeverOverwrite = 0x80
-	comp64             = 0x100
+	comp64 = 0x100
 
 	// File attributes.
 	fileVital = 0x200
@@ -56,6 +54,7 @@ const (
 	// CustomAction types: 18 = exe from an installed file, 0x400 deferred,
 	// 0x800 no impersonation (runs as LocalSystem); 51 = set a property.
 	caExeDeferredSystem = 18 | 0x400 | 0x800
+	caIgnoreExitCode    = 0x40
 	caSetProperty       = 51
 
 	// Upgrade attributes.
@@ -229,9 +228,9 @@ func plan(spec Spec) (*pkg, error) {
 	p.files = append(p.files,
 		payloadFile{key: "AppExe", component: "App", name: appName, data: app, compAttr: a.compAttr, stableID: "app"},
 		payloadFile{key: "InstallerExe", component: "Installer", name: InstallerName, data: inst, compAttr: a.compAttr, stableID: "installer"},
-		// Permanent + NeverOverwrite: an upgrade neither deletes nor
-		// replaces an edited svcship.yaml (see the RemoveFile row).
-		payloadFile{key: "ConfigYaml", component: "Config", name: config.FileName, data: cfgData, compAttr: a.compAttr | compPermanent | compNeverOverwrite, stableID: "config"},
+		// An edited svcship.yaml survives upgrades through save-config
+		// and configure --restore-config (see the custom actions).
+		payloadFile{key: "ConfigYaml", component: "Config", name: config.FileName, data: cfgData, compAttr: a.compAttr, stableID: "config"},
 	)
 	extras := spec.ExtraFiles
 	if extras == nil {
@@ -503,19 +502,22 @@ func (p *pkg) fillTables() error {
 	p.add("Registry", row{"Registry": "EventSourceTypes", "Root": 2, "Key": elKey, "Name": "TypesSupported",
 		"Value": "#7", "Component_": svcComp})
 
-	// svcship.yaml is permanent, so neither an upgrade nor an uninstall
-	// deletes the administrator's settings. "msiexec /x ... SVCSHIP_PURGE=1"
-	// deletes it too: the property is set only in that session, never in
-	// the removal an upgrade runs (which gets no properties on wine and
-	// only UPGRADINGPRODUCTCODE on Windows).
-	p.add("RemoveFile", row{"FileKey": "ConfigCleanup", "Component_": svcComp, "FileName": names[config.FileName],
-		"DirProperty": propCleanup, "InstallMode": 2})
-
 	// Custom actions.
 	p.add("CustomAction", row{"Action": actionARPDir, "Type": caSetProperty, "Source": "ARPINSTALLLOCATION", "Target": "[" + dirInstall + "]"})
-	p.add("CustomAction", row{"Action": actionCleanup, "Type": caSetProperty, "Source": propCleanup, "Target": "[" + dirInstall + "]"})
+	// Every removal (an upgrade removes the old version first) saves
+	// svcship.yaml under ProgramData, and the next install's configure step
+	// restores it: wine's msiexec does not tell the removal that it is part
+	// of an upgrade, so the removal cannot decide by itself. The program
+	// folder is left empty; SVCSHIP_PURGE=1 also forgets the saved copy.
+	// Failures are ignored: saving settings must never block an uninstall.
+	saved := `[CommonAppDataFolder]svcship\` + strings.Trim(p.upgradeCode.String(), "{}") + `\` + config.FileName
+	installed := `[` + dirInstall + `]` + config.FileName
+	p.add("CustomAction", row{"Action": actionSave, "Type": caExeDeferredSystem | caIgnoreExitCode, "Source": "InstallerExe",
+		"Target": `save-config --from "` + installed + `" --to "` + saved + `"`})
+	p.add("CustomAction", row{"Action": actionForget, "Type": caExeDeferredSystem | caIgnoreExitCode, "Source": "InstallerExe",
+		"Target": `save-config --forget --to "` + saved + `"`})
 	p.add("CustomAction", row{"Action": actionConfigure, "Type": caExeDeferredSystem, "Source": "InstallerExe",
-		"Target": `configure --config "[INSTALLDIR]` + config.FileName + `"`})
+		"Target": `configure --config "` + installed + `" --restore-config "` + saved + `"`})
 
 	// Major upgrade: remove any older (or same-version) build, refuse to
 	// replace a newer one.
@@ -558,12 +560,14 @@ func executeSequence() []step {
 		// Early removal: the old service is stopped and deleted before
 		// the new one is created, so its settings are always fresh.
 		{"RemoveExistingProducts", "", 1401},
-		{actionCleanup, `REMOVE~="ALL" AND ` + propPurge + ` AND NOT UPGRADINGPRODUCTCODE`, 1402},
 		{"InstallInitialize", "", 1500},
 		{"ProcessComponents", "", 1600},
 		{"UnpublishFeatures", "", 1800},
 		{"StopServices", "VersionNT", 1900},
 		{"DeleteServices", "VersionNT", 2000},
+		// Before RemoveFiles deletes svcship.yaml and the installer.
+		{actionSave, `REMOVE~="ALL" AND NOT ` + propPurge, 2010},
+		{actionForget, `REMOVE~="ALL" AND ` + propPurge, 2011},
 		{"RemoveRegistryValues", "", 2600},
 		{"RemoveFiles", "", 3500},
 		{"RemoveFolders", "", 3600},

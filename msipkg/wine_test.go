@@ -228,8 +228,9 @@ packaging:
 	}
 	expectVersion("1.1.0")
 
-	// 4. Uninstall removes the service, the program files and the registry
-	// entries; the administrator's svcship.yaml is kept.
+	// 4. Uninstall removes the service, the program files, svcship.yaml and
+	// the registry entries; the administrator's settings are saved under
+	// ProgramData for a later install.
 	if _, err := msiexec("/x", p.WinPath(msi2)); err != nil {
 		t.Fatalf("uninstall: %v", err)
 	}
@@ -251,12 +252,16 @@ packaging:
 		}
 	}
 	checkRemoved("uninstall")
-	if got, err := os.ReadFile(cfgInstalled); err != nil || string(got) != string(edited) {
-		t.Errorf("svcship.yaml after uninstall = %q, %v; want the edited file kept", got, err)
+	if _, err := os.Stat(installDir); !os.IsNotExist(err) {
+		t.Errorf("install folder still exists after uninstall (%v)", err)
+	}
+	savedWin := `C:\ProgramData\svcship\` + strings.Trim(config.NormalizeGUID(upgradeCode), "{}") + `\svcship.yaml`
+	if got, err := os.ReadFile(p.UnixPath(savedWin)); err != nil || string(got) != string(edited) {
+		t.Errorf("saved settings %s after uninstall = %q, %v; want the edited file", savedWin, got, err)
 	}
 
-	// 5. Reinstalling picks the kept configuration up; uninstalling with
-	// SVCSHIP_PURGE=1 leaves nothing behind.
+	// 5. Reinstalling puts the saved configuration back; uninstalling with
+	// SVCSHIP_PURGE=1 leaves nothing behind, not even the saved copy.
 	if _, err := msiexec("/i", p.WinPath(msi2)); err != nil {
 		t.Fatalf("reinstall 1.1.0: %v", err)
 	}
@@ -268,6 +273,9 @@ packaging:
 		t.Fatalf("uninstall with SVCSHIP_PURGE=1: %v", err)
 	}
 	checkRemoved("purge")
+	if _, err := os.Stat(p.UnixPath(savedWin)); !os.IsNotExist(err) {
+		t.Errorf("saved settings still exist after purge (%v)", err)
+	}
 	if _, err := os.Stat(installDir); !os.IsNotExist(err) {
 		left, _ := os.ReadDir(installDir)
 		var names []string

@@ -1,0 +1,101 @@
+package installer
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/svcship/svcship/config"
+)
+
+// An MSI removes the old version before it installs the new one, and wine's
+// msiexec does not tell that removal it is part of an upgrade. So the MSI
+// saves svcship.yaml outside the install folder on every removal
+// (save-config), and the configure step of the next install puts it back
+// (configure --restore-config). An uninstall thus leaves the program folder
+// empty and the administrator's settings under %ProgramData%, and
+// "msiexec /x ... SVCSHIP_PURGE=1" forgets them (save-config --forget).
+
+// runSaveConfig copies --from to --to, or with --forget removes --to. It
+// never fails an uninstall for a missing file.
+func runSaveConfig(env Env, args []string) int {
+	flags := newFlagSet(env, "save-config")
+	from := flags.String("from", "", "svcship.yaml to save")
+	to := flags.String("to", "", "where to keep it")
+	forget := flags.Bool("forget", false, "remove the saved copy instead")
+	if err := flags.Parse(args); err != nil {
+		return ExitUsage
+	}
+	if *to == "" || (*from == "") == !*forget || flags.NArg() > 0 {
+		fmt.Fprintln(env.Stderr, "usage: svcship-installer save-config --from svcship.yaml --to SAVED | --forget --to SAVED")
+		return ExitUsage
+	}
+	if *forget {
+		if err := env.Remove(*to); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fail(env, fmt.Errorf("forget saved settings %s: %w", *to, err))
+		}
+		fmt.Fprintf(env.Stdout, "forgot saved settings %s\n", *to)
+		return ExitOK
+	}
+	data, err := env.ReadFile(*from)
+	if errors.Is(err, fs.ErrNotExist) {
+		fmt.Fprintf(env.Stdout, "nothing to save: %s does not exist\n", *from)
+		return ExitOK
+	}
+	if err != nil {
+		return fail(env, fmt.Errorf("save settings: %w", err))
+	}
+	if err := env.WriteFile(*to, data); err != nil {
+		return fail(env, fmt.Errorf("save settings to %s: %w", *to, err))
+	}
+	fmt.Fprintf(env.Stdout, "saved %s to %s\n", *from, *to)
+	return ExitOK
+}
+
+// restoreConfig puts a saved svcship.yaml back at target when it is valid,
+// and removes the saved copy. An invalid one is left where it is and
+// reported, and the freshly installed file stays.
+func restoreConfig(env Env, saved, target string) error {
+	data, err := env.ReadFile(saved)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read saved settings: %w", err)
+	}
+	if _, err := config.Parse(saved, data); err != nil {
+		fmt.Fprintf(env.Stderr, "svcship-installer: warning: keeping the new %s: the saved one is not valid: %v\n", config.FileName, err)
+		return nil
+	}
+	if err := env.WriteFile(target, data); err != nil {
+		return fmt.Errorf("restore saved settings to %s: %w", target, err)
+	}
+	if err := env.Remove(saved); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove saved settings %s: %w", saved, err)
+	}
+	fmt.Fprintf(env.Stdout, "restored %s from the previous installation\n", target)
+	return nil
+}
+
+// writeFileAtomic writes through a temporary file in the same folder, so a
+// crash never leaves half a svcship.yaml.
+func writeFileAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}

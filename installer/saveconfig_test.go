@@ -1,0 +1,113 @@
+package installer
+
+import (
+	"bytes"
+	"context"
+	"io/fs"
+	"strings"
+	"testing"
+)
+
+// memFiles is a file system of Windows paths for the save/restore tests.
+type memFiles map[string]string
+
+func (m memFiles) env(sys System) (Env, *bytes.Buffer, *bytes.Buffer) {
+	var out, errb bytes.Buffer
+	return Env{
+		Sys: sys, Stdout: &out, Stderr: &errb, Dir: dir, Getenv: func(string) string { return "" },
+		ReadFile: func(p string) ([]byte, error) {
+			if d, ok := m[p]; ok {
+				return []byte(d), nil
+			}
+			return nil, fs.ErrNotExist
+		},
+		WriteFile: func(p string, data []byte) error { m[p] = string(data); return nil },
+		Remove: func(p string) error {
+			if _, ok := m[p]; !ok {
+				return fs.ErrNotExist
+			}
+			delete(m, p)
+			return nil
+		},
+	}, &out, &errb
+}
+
+const saved = `C:\ProgramData\svcship\8F1C2A6E-5B7D-4E3A-9C21-0D4B6A7E9F10\svcship.yaml`
+
+// The MSI's removal saves svcship.yaml; the next install's configure step
+// puts the administrator's version back and forgets the copy.
+func TestSaveAndRestoreConfigAcrossUpgrade(t *testing.T) {
+	installed := dir + `\svcship.yaml`
+	edited := baseYAML + "  description: edited by the administrator\n"
+	files := memFiles{installed: edited}
+	env, out, errb := files.env(newFake())
+
+	if code := Main(context.Background(), env, []string{"save-config", "--from", installed, "--to", saved}); code != ExitOK {
+		t.Fatalf("save-config: exit %d: %s", code, errb)
+	}
+	if files[saved] != edited {
+		t.Fatalf("saved copy = %q", files[saved])
+	}
+
+	// The old version's files are gone; the new version installs its own.
+	files[installed] = baseYAML
+	f := newFake()
+	f.svcs["hellosvc"] = &fakeSvc{core: CoreConfig{DisplayName: "hellosvc", BinaryPath: `"` + dir + `\hellosvc.exe"`, Start: StartModeAuto, Account: "LocalSystem"}}
+	env, out, errb = files.env(f)
+	if code := Main(context.Background(), env, []string{"configure", "--restore-config", saved}); code != ExitOK {
+		t.Fatalf("configure: exit %d: %s", code, errb)
+	}
+	if files[installed] != edited {
+		t.Errorf("svcship.yaml after configure = %q, want the edited one", files[installed])
+	}
+	if _, ok := files[saved]; ok {
+		t.Error("the saved copy was not removed after the restore")
+	}
+	if !strings.Contains(out.String(), "restored") || f.svcs["hellosvc"].desc != "edited by the administrator" {
+		t.Errorf("configure did not apply the restored settings: desc %q, out %s", f.svcs["hellosvc"].desc, out)
+	}
+}
+
+func TestRestoreKeepsNewConfigWhenSavedIsInvalid(t *testing.T) {
+	installed := dir + `\svcship.yaml`
+	files := memFiles{installed: baseYAML, saved: "service: [broken\n"}
+	f := newFake()
+	f.svcs["hellosvc"] = &fakeSvc{core: CoreConfig{DisplayName: "hellosvc", BinaryPath: "x.exe", Start: StartModeAuto, Account: "LocalSystem"}}
+	env, _, errb := files.env(f)
+	if code := Main(context.Background(), env, []string{"configure", "--restore-config", saved}); code != ExitOK {
+		t.Fatalf("configure: exit %d: %s", code, errb)
+	}
+	if files[installed] != baseYAML || !strings.Contains(errb.String(), "keeping the new svcship.yaml") {
+		t.Errorf("installed = %q, stderr %s", files[installed], errb)
+	}
+}
+
+func TestSaveConfigForgetAndUsage(t *testing.T) {
+	files := memFiles{saved: baseYAML}
+	env, _, _ := files.env(newFake())
+	if code := Main(context.Background(), env, []string{"save-config", "--forget", "--to", saved}); code != ExitOK {
+		t.Fatalf("forget: exit %d", code)
+	}
+	if _, ok := files[saved]; ok {
+		t.Error("--forget left the saved copy")
+	}
+	// Forgetting twice and saving a missing file are not errors: neither
+	// may fail an uninstall.
+	for _, args := range [][]string{
+		{"save-config", "--forget", "--to", saved},
+		{"save-config", "--from", dir + `\missing.yaml`, "--to", saved},
+	} {
+		if code := Main(context.Background(), env, args); code != ExitOK {
+			t.Errorf("%v: exit %d", args, code)
+		}
+	}
+	for _, args := range [][]string{
+		{"save-config"},
+		{"save-config", "--to", saved},
+		{"save-config", "--from", "a", "--forget", "--to", saved},
+	} {
+		if code := Main(context.Background(), env, args); code != ExitUsage {
+			t.Errorf("%v: exit %d, want %d", args, code, ExitUsage)
+		}
+	}
+}
