@@ -215,6 +215,9 @@ packaging:
 	// 3. Installing the older MSI over the newer one is refused.
 	if res, err := msiexec("/i", p.WinPath(msi1)); err == nil {
 		t.Fatalf("downgrade to 1.0.0 succeeded (exit %d); want it refused", res.ExitCode)
+	} else if res.ExitCode != 1603%256 {
+		// ERROR_INSTALL_FAILURE, as Unix sees it (modulo 256).
+		t.Errorf("downgrade exit code %d, want 1603 (%d)", res.ExitCode, 1603%256)
 	}
 	// The refusal comes from the launch condition: FindRelatedProducts
 	// found the newer product.
