@@ -96,10 +96,31 @@ func TestSizeRotationKeepsNAndNoLineSplit(t *testing.T) {
 			if !strings.Contains(got["app.log"], fmt.Sprintf("line %03d", tc.lines-1)) {
 				t.Errorf("current file lacks the last line: %q", got["app.log"])
 			}
-			if tc.wantN == 1 {
-				if n := len(allLines(t, path)); n != tc.lines {
-					t.Errorf("got %d lines, want %d", n, tc.lines)
+			// Oldest file first (app.log.N ... app.log.1, app.log), the kept
+			// lines are exactly the newest ones written, each once, in order.
+			var kept []string
+			for i := tc.wantN - 1; i >= 0; i-- {
+				name := "app.log"
+				if i > 0 {
+					name = fmt.Sprintf("app.log.%d", i)
 				}
+				c, ok := got[name]
+				if !ok {
+					t.Fatalf("missing %s among %v", name, keys(got))
+				}
+				kept = append(kept, strings.Split(strings.TrimSuffix(c, "\n"), "\n")...)
+			}
+			first := tc.lines - len(kept)
+			if first < 0 {
+				t.Fatalf("%d lines kept, only %d written", len(kept), tc.lines)
+			}
+			for i, line := range kept {
+				if want := fmt.Sprintf("line %03d xxxxxxxxxx", first+i); line != want {
+					t.Fatalf("kept line %d = %q, want %q (a gap, a duplicate or a reordering)", i, line, want)
+				}
+			}
+			if tc.wantN == 1 && len(kept) != tc.lines {
+				t.Errorf("got %d lines, want %d", len(kept), tc.lines)
 			}
 		})
 	}

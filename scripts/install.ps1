@@ -3,9 +3,10 @@
     Installs the service shipped in this folder.
 .DESCRIPTION
     A thin wrapper around svcship-installer.exe, which reads the svcship.yaml
-    beside it, copies the program to its install folder and registers the
-    Windows service. Run it from an elevated PowerShell. Arguments after the
-    script name are passed to the installer unchanged.
+    beside it and creates (or updates) the Windows service for the program in
+    this folder, where it stays: unpack the zip where the service should
+    live. Run it from an elevated PowerShell. Arguments after the script name
+    are passed to the installer unchanged.
 .EXAMPLE
     PS> .\scripts\install.ps1
 #>
