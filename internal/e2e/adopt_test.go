@@ -52,6 +52,11 @@ func TestAdoptThirdPartyProject(t *testing.T) {
 		t.Errorf("second init changed something:\n%s", again)
 	}
 
+	// GoReleaser itself accepts the merged config.
+	if out := goCmd(ctx, t, dir, "run", release.PinnedGoReleaser, "check"); !strings.Contains(out, "config is valid") && !strings.Contains(out, "1 configuration file(s) validated") {
+		t.Errorf("goreleaser check on the merged .goreleaser.yaml:\n%s", out)
+	}
+
 	// The maintainer tells the service where to listen, as they would.
 	port := winetest.FreePort(t)
 	yamlPath := filepath.Join(dir, "svcship.yaml")
