@@ -126,6 +126,17 @@ func standardTables() []Table {
 			{Name: "Remove", Type: "S255", Category: catFormatted},
 			{Name: "ActionProperty", Type: "s72", Category: catUpperCase},
 		}},
+		{Name: "AppSearch", Columns: []Column{
+			{Name: "Property", Type: "s72", Key: true, Category: catIdentifier},
+			withKey(fk("Signature_", "s72", "Signature;RegLocator;IniLocator;DrLocator;CompLocator")),
+		}},
+		{Name: "RegLocator", Columns: []Column{
+			{Name: "Signature_", Type: "s72", Key: true, Category: catIdentifier},
+			{Name: "Root", Type: "i2", Range: rng(0, 3)},
+			{Name: "Key", Type: "s255", Category: catRegPath},
+			{Name: "Name", Type: "S255", Category: catFormatted},
+			{Name: "Type", Type: "I2", Range: rng(0, 18)},
+		}},
 		{Name: "LaunchCondition", Columns: []Column{
 			{Name: "Condition", Type: "s255", Key: true, Category: catCondition},
 			{Name: "Description", Type: "l255", Category: catFormatted},

@@ -502,6 +502,21 @@ func (p *pkg) fillTables() error {
 	p.add("Registry", row{"Registry": "EventSourceTypes", "Root": 2, "Key": elKey, "Name": "TypesSupported",
 		"Value": "#7", "Component_": svcComp})
 
+	// INSTALLDIR is remembered in the registry and found again by AppSearch,
+	// so an uninstall, a repair and an upgrade use the folder the product
+	// was installed in (msiexec /i ... INSTALLDIR=D:\Svc\), not the default.
+	// Wine resolves folders from properties on uninstall, and Windows does
+	// so for the new product of a major upgrade.
+	rememberKey := `Software\svcship\` + strings.Trim(p.upgradeCode.String(), "{}")
+	p.add("Registry", row{"Registry": "RememberInstallDir", "Root": 2, "Key": rememberKey, "Name": "InstallDir",
+		"Value": "[" + dirInstall + "]", "Component_": svcComp})
+	locType := 2 // msidbLocatorTypeRawValue
+	if p.arch.compAttr&comp64 != 0 {
+		locType |= 0x10 // msidbLocatorType64bit: the 64-bit registry view
+	}
+	p.add("RegLocator", row{"Signature_": "RememberedInstallDir", "Root": 2, "Key": rememberKey, "Name": "InstallDir", "Type": locType})
+	p.add("AppSearch", row{"Property": dirInstall, "Signature_": "RememberedInstallDir"})
+
 	// Custom actions.
 	p.add("CustomAction", row{"Action": actionARPDir, "Type": caSetProperty, "Source": "ARPINSTALLLOCATION", "Target": "[" + dirInstall + "]"})
 	// Every removal (an upgrade removes the old version first) saves
@@ -549,6 +564,7 @@ type step struct {
 func executeSequence() []step {
 	return []step{
 		{"FindRelatedProducts", "", 25},
+		{"AppSearch", "", 50},
 		{"LaunchConditions", "", 100},
 		{"ValidateProductID", "", 700},
 		{"CostInitialize", "", 800},
@@ -590,6 +606,7 @@ func executeSequence() []step {
 func uiSequence() []step {
 	return []step{
 		{"FindRelatedProducts", "", 25},
+		{"AppSearch", "", 50},
 		{"LaunchConditions", "", 100},
 		{"ValidateProductID", "", 700},
 		{"CostInitialize", "", 800},

@@ -364,7 +364,8 @@ packaging:
 	if err := BuildFile(ctx, spec, out); err != nil {
 		t.Fatal(err)
 	}
-	if res, err := p.Msiexec(ctx, "/i", p.WinPath(out), "/qn"); err != nil {
+	// INSTALLDIR on the command line moves the whole installation.
+	if res, err := p.Msiexec(ctx, "/i", p.WinPath(out), "/qn", `INSTALLDIR=C:\Svc\Hosted\`); err != nil {
 		t.Fatalf("install: %v (exit %d)", err, res.ExitCode)
 	}
 	if err := p.WaitServiceState(ctx, "hellohosted", "RUNNING", 60*time.Second); err != nil {
@@ -373,13 +374,45 @@ packaging:
 	if err := p.WaitHTTP(ctx, fmt.Sprintf("http://127.0.0.1:%d/healthz", port), 30*time.Second); err != nil {
 		t.Fatal(err)
 	}
+	for _, name := range []string{"svcship-installer.exe", "svcship.yaml"} {
+		if _, err := os.Stat(p.UnixPath(`C:\Svc\Hosted\` + name)); err != nil {
+			t.Errorf("INSTALLDIR: %s not in C:\\Svc\\Hosted: %v", name, err)
+		}
+	}
+	if image, err := p.RegQuery(ctx, `HKLM\SYSTEM\CurrentControlSet\Services\hellohosted`, "ImagePath"); err != nil || !strings.HasPrefix(strings.TrimPrefix(image, `"`), `C:\Svc\Hosted\svcship-installer.exe`) || !strings.Contains(image, ` host --config "C:\Svc\Hosted\svcship.yaml"`) {
+		t.Errorf("ImagePath = %q (%v), want the installer in INSTALLDIR", image, err)
+	}
+	if _, err := os.Stat(p.UnixPath(`C:\Program Files\Hello Hosted`)); !os.IsNotExist(err) {
+		t.Errorf("INSTALLDIR given, but the default folder was created too: %v", err)
+	}
+	// An upgrade without INSTALLDIR stays in the remembered folder.
+	v2, _ := version.Parse("2.0.1")
+	out2 := filepath.Join(dir, "hosted-2.0.1.msi")
+	spec.Version = v2
+	if err := BuildFile(ctx, spec, out2); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := p.Msiexec(ctx, "/i", p.WinPath(out2), "/qn"); err != nil {
+		t.Fatalf("upgrade: %v (exit %d)", err, res.ExitCode)
+	}
+	if err := p.WaitServiceState(ctx, "hellohosted", "RUNNING", 60*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(p.UnixPath(`C:\Program Files\Hello Hosted`)); !os.IsNotExist(err) {
+		t.Errorf("the upgrade went to the default folder instead of the remembered one: %v", err)
+	}
+	if _, err := os.Stat(p.UnixPath(`C:\Svc\Hosted\svcship-installer.exe`)); err != nil {
+		t.Errorf("the upgrade left the remembered folder: %v", err)
+	}
+	out = out2
 	if res, err := p.Msiexec(ctx, "/x", p.WinPath(out), "/qn", "SVCSHIP_PURGE=1"); err != nil {
 		t.Fatalf("uninstall: %v (exit %d)", err, res.ExitCode)
 	}
 	if st, err := p.ServiceState(ctx, "hellohosted"); err == nil {
 		t.Errorf("service still exists after uninstall (state %s)", st)
 	}
-	if _, err := os.Stat(p.UnixPath(`C:\Program Files\Hello Hosted`)); !os.IsNotExist(err) {
-		t.Errorf("install folder left behind: %v", err)
+	if _, err := os.Stat(p.UnixPath(`C:\Svc\Hosted`)); !os.IsNotExist(err) {
+		left, _ := os.ReadDir(p.UnixPath(`C:\Svc\Hosted`))
+		t.Errorf("install folder left behind (%v), holding %v", err, left)
 	}
 }

@@ -14,7 +14,7 @@ import (
 // sorts the catalog itself; this only makes errors deterministic).
 var tableOrder = []string{
 	"Property", "Directory", "Component", "Feature", "FeatureComponents", "File", "MsiFileHash", "Media",
-	"ServiceInstall", "ServiceControl", "Registry", "RemoveFile", "CustomAction", "Upgrade", "LaunchCondition",
+	"ServiceInstall", "ServiceControl", "Registry", "RemoveFile", "CustomAction", "Upgrade", "LaunchCondition", "AppSearch", "RegLocator",
 	"Icon", "InstallExecuteSequence", "InstallUISequence",
 }
 
