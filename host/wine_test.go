@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -231,4 +232,37 @@ func TestWineHostedCrashLoopStopsService(t *testing.T) {
 	if left := unixPids(p.Dir(), "hostedapp.exe"); len(left) != 0 {
 		t.Errorf("hostedapp processes left: %v", left)
 	}
+}
+
+// TestWineHostDeathKillsChild kills the host process outright (no stop,
+// no cleanup code runs): the job object's kill-on-close ends the child,
+// so a crashed host leaves no orphan holding the port.
+func TestWineHostDeathKillsChild(t *testing.T) {
+	p := winetest.New(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	a := installHosted(t, p, "hostedorphan", nil, `    stop_signal: ctrl-c
+    restart:
+      max_failures: 1`)
+	if _, err := p.SC(ctx, "start", a.name); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.WaitHTTP(ctx, "http://"+a.addr+"/up", 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if len(unixPids(p.Dir(), "hostedapp.exe")) == 0 {
+		t.Fatal("no hostedapp process while the service answers")
+	}
+	hosts := unixPids(p.Dir(), "svcship-installer.exe")
+	if len(hosts) == 0 {
+		t.Fatal("no svcship-installer host process")
+	}
+	for _, pid := range hosts {
+		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "the child to die with its host", 15*time.Second, func() bool {
+		return len(unixPids(p.Dir(), "hostedapp.exe")) == 0
+	})
 }
