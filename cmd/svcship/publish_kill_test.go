@@ -52,6 +52,7 @@ func TestPublishKilledThenRerun(t *testing.T) {
 		once    sync.Once
 		mu      sync.Mutex
 		uploads int
+		proc    *os.Process // set once the child runs
 	)
 	killed := make(chan struct{})
 	srv.SetFaults(func(r fakegithub.Request) *fakegithub.Fault {
@@ -60,7 +61,7 @@ func TestPublishKilledThenRerun(t *testing.T) {
 		}
 		mu.Lock()
 		uploads++
-		n := uploads
+		n, p := uploads, proc
 		mu.Unlock()
 		if n != 2 {
 			return nil
@@ -68,14 +69,18 @@ func TestPublishKilledThenRerun(t *testing.T) {
 		// The second upload is in flight: kill the process, and let the
 		// server see the connection die half-way, as GitHub would.
 		once.Do(func() {
-			child.Process.Kill()
+			p.Kill()
 			close(killed)
 		})
 		return &fakegithub.Fault{ResetConn: true, ResetAfterBytes: 3, LeaveStarter: true}
 	})
+	mu.Lock()
 	if err := child.Start(); err != nil {
+		mu.Unlock()
 		t.Fatal(err)
 	}
+	proc = child.Process
+	mu.Unlock()
 	err := child.Wait()
 	select {
 	case <-killed:
