@@ -3,6 +3,8 @@
 package installer_test
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -88,5 +90,57 @@ func TestRealWindowsDelayedStartAndRecovery(t *testing.T) {
 		if !strings.Contains(string(ev), want) {
 			t.Errorf("Event Log lacks %q from source svcshiptest:\n%s", want, ev)
 		}
+	}
+}
+
+// TestRealWindowsUserAccount installs a service that runs as a local user
+// whose password comes from the environment. The service manager refuses
+// to start it (error 1069) unless the installer granted the user
+// "Log on as a service" through LSA, so a running service shows the grant.
+func TestRealWindowsUserAccount(t *testing.T) {
+	realWindows(t)
+	dir := t.TempDir()
+	for pkg, out := range map[string]string{
+		"github.com/svcship/svcship/cmd/hellosvc":          "svcshipuser.exe",
+		"github.com/svcship/svcship/cmd/svcship-installer": "svcship-installer.exe",
+	} {
+		if b, err := exec.Command("go", "build", "-o", filepath.Join(dir, out), pkg).CombinedOutput(); err != nil {
+			t.Fatalf("build %s: %v\n%s", pkg, err, b)
+		}
+	}
+	// The binaries must be readable by the new user.
+	if b, err := exec.Command("icacls", dir, "/grant", "Users:(OI)(CI)RX").CombinedOutput(); err != nil {
+		t.Fatalf("icacls: %v\n%s", err, b)
+	}
+	var raw [12]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		t.Fatal(err)
+	}
+	password := "Sv-" + hex.EncodeToString(raw[:]) + "!a"
+	const user = "svcshipuser"
+	if b, err := exec.Command("net", "user", user, password, "/add").CombinedOutput(); err != nil {
+		t.Fatalf("net user /add: %v\n%s", err, b)
+	}
+	t.Cleanup(func() { exec.Command("net", "user", user, "/delete").Run() })
+
+	inst := exec.Command(filepath.Join(dir, "svcship-installer.exe"), "install", "--name", "svcshipuser",
+		"--account", `.\`+user, "--password-env", "SVCSHIP_TEST_PASSWORD",
+		"--arg", "--listen", "--arg", "127.0.0.1:18090", "--arg", "--name", "--arg", "svcshipuser")
+	inst.Env = append(os.Environ(), "SVCSHIP_TEST_PASSWORD="+password)
+	out, err := inst.CombinedOutput()
+	t.Cleanup(func() { exec.Command(filepath.Join(dir, "svcship-installer.exe"), "uninstall", "--name", "svcshipuser").Run() })
+	if err != nil {
+		t.Fatalf("install as %s: %v\n%s", user, err, out)
+	}
+	if strings.Contains(string(out), password) {
+		t.Error("the installer printed the password")
+	}
+	qc := sc(t, "qc", "svcshipuser")
+	if !strings.Contains(strings.ToLower(qc), `.\`+user) {
+		t.Errorf("SERVICE_START_NAME is not the user:\n%s", qc)
+	}
+	q := sc(t, "query", "svcshipuser")
+	if !strings.Contains(q, "RUNNING") {
+		t.Errorf("the service does not run as %s (no logon right?):\n%s", user, q)
 	}
 }
