@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -155,11 +156,14 @@ func wantStamp(t *testing.T, s *snapshot, out string) {
 	}
 }
 
-func TestLinuxVersionStamp(t *testing.T) {
+// TestHostVersionStamp runs the binary built for this machine (linux/amd64
+// in the Linux job, windows/amd64 in the Windows one) and reads its stamp.
+func TestHostVersionStamp(t *testing.T) {
 	s := first(t)
-	bins := appBinaries(s).Filter(func(a release.Artifact) bool { return a.Platform() == "linux_amd64" })
+	host := runtime.GOOS + "_" + runtime.GOARCH
+	bins := appBinaries(s).Filter(func(a release.Artifact) bool { return a.Platform() == host })
 	if len(bins) != 1 {
-		t.Fatalf("%d linux_amd64 binaries", len(bins))
+		t.Fatalf("%d %s binaries", len(bins), host)
 	}
 	out, err := exec.Command(s.path(bins[0]), "--version").CombinedOutput()
 	if err != nil {
