@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/svcship/svcship/internal/atomicfile"
+
 	"github.com/svcship/svcship/config"
 )
 
@@ -565,7 +567,7 @@ func DefaultEnv(sys System) (Env, error) {
 	}
 	return Env{
 		Sys: sys, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv,
-		Dir: filepath.Dir(exe), ReadFile: os.ReadFile, WriteFile: writeFileAtomic, Remove: os.Remove,
+		Dir: filepath.Dir(exe), ReadFile: os.ReadFile, WriteFile: func(p string, b []byte) error { return atomicfile.WriteFile(p, b, 0o644) }, Remove: os.Remove,
 		Prompt: consolePrompt(),
 	}, nil
 }

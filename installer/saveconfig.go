@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
 
 	"github.com/svcship/svcship/config"
 )
@@ -77,25 +75,4 @@ func restoreConfig(env Env, saved, target string) error {
 	}
 	fmt.Fprintf(env.Stdout, "restored %s from the previous installation\n", target)
 	return nil
-}
-
-// writeFileAtomic writes through a temporary file in the same folder, so a
-// crash never leaves half a svcship.yaml.
-func writeFileAtomic(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }

@@ -128,7 +128,9 @@ func TestRealWindowsUserAccount(t *testing.T) {
 		"--arg", "--listen", "--arg", "127.0.0.1:18090", "--arg", "--name", "--arg", "svcshipuser")
 	inst.Env = append(os.Environ(), "SVCSHIP_TEST_PASSWORD="+password)
 	out, err := inst.CombinedOutput()
-	t.Cleanup(func() { exec.Command(filepath.Join(dir, "svcship-installer.exe"), "uninstall", "--name", "svcshipuser").Run() })
+	t.Cleanup(func() {
+		exec.Command(filepath.Join(dir, "svcship-installer.exe"), "uninstall", "--name", "svcshipuser").Run()
+	})
 	if err != nil {
 		t.Fatalf("install as %s: %v\n%s", user, err, out)
 	}

@@ -20,9 +20,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"time"
+
+	"github.com/svcship/svcship/internal/atomicfile"
 
 	"github.com/svcship/svcship/config"
 	"github.com/svcship/svcship/version"
@@ -85,34 +85,17 @@ func BuildFile(ctx context.Context, spec Spec, path string) error {
 	if err != nil {
 		return err
 	}
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("msipkg: create output: %w", err)
-	}
-	ok := false
-	defer func() {
-		if !ok {
-			tmp.Close()
-			os.Remove(tmp.Name())
+	// Written beside path and renamed: a failed build leaves no file and
+	// an older MSI at path untouched.
+	err = atomicfile.Write(path, 0o644, func(w io.Writer) error {
+		if err := p.write(w); err != nil {
+			return err
 		}
-	}()
-	if err := p.write(tmp); err != nil {
+		return ctx.Err()
+	})
+	if err != nil {
 		return err
 	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("msipkg: write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("msipkg: write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("msipkg: write %s: %w", path, err)
-	}
-	ok = true
 	log.Info("msi built", "path", path, "product_code", p.productCode.String(), "version", p.msiVersion, "arch", spec.Arch)
 	return nil
 }

@@ -9,10 +9,11 @@ import (
 	"io"
 	"os"
 	"path"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/svcship/svcship/internal/atomicfile"
 )
 
 // ArchiveFile is one entry of a zip or tarball.
@@ -56,7 +57,7 @@ func WriteZip(dst string, files []ArchiveFile, mtime time.Time) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(dst, func(w io.Writer) error {
+	return atomicfile.Write(dst, 0o644, func(w io.Writer) error {
 		zw := zip.NewWriter(w)
 		zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) {
 			return flate.NewWriter(w, flate.DefaultCompression)
@@ -95,7 +96,7 @@ func WriteTarGz(dst string, files []ArchiveFile, mtime time.Time) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(dst, func(w io.Writer) error {
+	return atomicfile.Write(dst, 0o644, func(w io.Writer) error {
 		gz, err := gzip.NewWriterLevel(w, gzip.DefaultCompression)
 		if err != nil {
 			return err
@@ -133,35 +134,4 @@ func WriteTarGz(dst string, files []ArchiveFile, mtime time.Time) error {
 		}
 		return gz.Close()
 	})
-}
-
-// writeAtomic streams into a temporary file beside dst and renames it.
-func writeAtomic(dst string, write func(io.Writer) error) error {
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return fmt.Errorf("write %s: %w", dst, err)
-	}
-	f, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", dst, err)
-	}
-	tmp := f.Name()
-	if err := write(f); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", filepath.Base(dst), err)
-	}
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if err := os.Rename(tmp, dst); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", dst, err)
-	}
-	return nil
 }

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/svcship/svcship/internal/atomicfile"
 )
 
 // ChecksumsFile is the name of the checksum list in dist.
@@ -57,5 +59,5 @@ func WriteChecksums(dst string, files []string) error {
 	if err != nil {
 		return err
 	}
-	return WriteFileAtomic(dst, []byte(s), 0o644)
+	return atomicfile.WriteFile(dst, []byte(s), 0o644)
 }

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/svcship/svcship/internal/atomicfile"
 )
 
 // MergeSteps combine the dist folders of matrix jobs (one subfolder of
@@ -81,7 +83,7 @@ func (s mergeStep) Run(ctx *Context) error {
 	if n == 0 {
 		return fmt.Errorf("no parts in %s (one folder per matrix job, each a copy of its dist)", parts)
 	}
-	if err := WriteFileAtomic(filepath.Join(ctx.Dist, "metadata.json"), meta, 0o644); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(ctx.Dist, "metadata.json"), meta, 0o644); err != nil {
 		return err
 	}
 	m, err := ctx.ReadMetadata()

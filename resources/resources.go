@@ -19,6 +19,8 @@ import (
 	"strings"
 	"text/template"
 
+	"github.com/svcship/svcship/internal/atomicfile"
+
 	"github.com/josephspurrier/goversioninfo"
 )
 
@@ -141,12 +143,7 @@ func WriteSyso(info Info, arch, path string) error {
 	if err != nil {
 		return err
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return fmt.Errorf("resources: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		_ = os.Remove(tmp)
+	if err := atomicfile.WriteFile(path, data, 0o644); err != nil {
 		return fmt.Errorf("resources: %w", err)
 	}
 	return nil

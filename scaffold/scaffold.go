@@ -26,6 +26,8 @@ import (
 	"strings"
 	"text/template"
 
+	"github.com/svcship/svcship/internal/atomicfile"
+
 	"github.com/svcship/svcship/msipkg"
 )
 
@@ -165,7 +167,7 @@ func Init(ctx context.Context, opts Options) ([]Change, error) {
 			}
 			continue
 		}
-		if err := writeAtomic(filepath.Join(dir, filepath.FromSlash(c.Path)), files[c.Path]); err != nil {
+		if err := atomicfile.WriteFile(filepath.Join(dir, filepath.FromSlash(c.Path)), files[c.Path], 0o644); err != nil {
 			return nil, fmt.Errorf("svcship init: %w", err)
 		}
 	}
@@ -363,27 +365,4 @@ func yamlScalar(s string) string {
 // so rerunning init gives the same svcship.yaml.
 func upgradeCode(module, name string) string {
 	return msipkg.DeriveGUID("upgrade-code", module, name)
-}
-
-func writeAtomic(p string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(p), "."+filepath.Base(p)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), p)
 }
