@@ -29,19 +29,11 @@ func TestAdoptThirdPartyProject(t *testing.T) {
 		t.Skip("builds a whole third-party project; skipped with -short")
 	}
 	testtool.Require(t, "git")
-	root := repoRoot(t)
-	dir := filepath.Join(sharedDir(t), "adopt-pingd")
-	copyTree(t, filepath.Join(root, "scaffold", "testdata", "pingd"), dir)
-
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
+	dir := pingdWithSvcship(ctx, t, "adopt-pingd")
 	gitCommit(t, dir, "init", "-q")
 	gitCommit(t, dir, "remote", "add", "origin", "https://github.com/acme/pingd.git")
-
-	// What `go get github.com/svcship/svcship@latest` does for a real
-	// adopter, pointed at this checkout.
-	goCmd(ctx, t, dir, "mod", "edit", "-require=github.com/svcship/svcship@v0.0.0", "-replace=github.com/svcship/svcship="+root)
-	goCmd(ctx, t, dir, "get", "github.com/svcship/svcship@v0.0.0")
 	out := goCmd(ctx, t, dir, "run", "-mod=mod", "github.com/svcship/svcship/cmd/svcship", "init")
 	for _, want := range []string{"create          svcship.yaml", "create          magefile.go", "merge           .goreleaser.yaml", "goos += windows", "tool github.com/svcship/svcship/cmd/svcship-installer"} {
 		if !strings.Contains(out, want) {
@@ -156,6 +148,19 @@ func goCmd(ctx context.Context, t *testing.T, dir string, args ...string) string
 		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, b)
 	}
 	return string(b)
+}
+
+// pingdWithSvcship copies scaffold/testdata/pingd into a new folder named
+// name and does what `go get github.com/svcship/svcship@latest` does for a
+// real adopter, pointed at this checkout.
+func pingdWithSvcship(ctx context.Context, t *testing.T, name string) string {
+	t.Helper()
+	root := repoRoot(t)
+	dir := filepath.Join(sharedDir(t), name)
+	copyTree(t, filepath.Join(root, "scaffold", "testdata", "pingd"), dir)
+	goCmd(ctx, t, dir, "mod", "edit", "-require=github.com/svcship/svcship@v0.0.0", "-replace=github.com/svcship/svcship="+root)
+	goCmd(ctx, t, dir, "get", "github.com/svcship/svcship@v0.0.0")
+	return dir
 }
 
 func copyTree(t *testing.T, src, dst string) {

@@ -35,12 +35,9 @@ func TestGoReleaserHooksFromDocs(t *testing.T) {
 		t.Fatal("docs/pipeline.md has no yaml block under \"Without mage: svcship from GoReleaser hooks\"")
 	}
 
-	dir := filepath.Join(sharedDir(t), "hooks-pingd")
-	copyTree(t, filepath.Join(root, "scaffold", "testdata", "pingd"), dir)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	goCmd(ctx, t, dir, "mod", "edit", "-require=github.com/svcship/svcship@v0.0.0", "-replace=github.com/svcship/svcship="+root)
-	goCmd(ctx, t, dir, "get", "github.com/svcship/svcship@v0.0.0")
+	dir := pingdWithSvcship(ctx, t, "hooks-pingd")
 	goCmd(ctx, t, dir, "mod", "edit", "-tool=github.com/svcship/svcship/cmd/svcship", "-tool=github.com/svcship/svcship/cmd/svcship-installer")
 	goCmd(ctx, t, dir, "mod", "tidy")
 	files := map[string]string{
