@@ -69,19 +69,20 @@ func Files(dir string) ([]string, error) {
 	return out, nil
 }
 
-// pinnedRule reports actions and reusable workflows referenced by a
-// branch or a major-only tag: those move under the release.
+// pinnedRule reports actions and reusable workflows not referenced by a
+// full commit SHA: branches and tags, even vX.Y.Z ones, can be moved to
+// other code. Write the version as a comment: @<sha> # v4.2.2.
 type pinnedRule struct {
 	actionlint.RuleBase
 }
 
 func newPinnedRule() *pinnedRule {
 	return &pinnedRule{RuleBase: actionlint.NewRuleBase("svcship-pinned",
-		"Actions must be pinned to a full version tag (vX.Y.Z) or a commit SHA")}
+		"Actions must be pinned to a full commit SHA (with the version as a comment)")}
 }
 
-// pinRef matches a full semver tag or a 40-hex commit SHA after '@'.
-var pinRef = regexp.MustCompile(`@(v\d+\.\d+\.\d+|[0-9a-f]{40})$`)
+// pinRef matches a 40-hex commit SHA after '@'.
+var pinRef = regexp.MustCompile(`@[0-9a-f]{40}$`)
 
 func (r *pinnedRule) check(uses *actionlint.String) {
 	if uses == nil || uses.ContainsExpression() {
@@ -92,7 +93,7 @@ func (r *pinnedRule) check(uses *actionlint.String) {
 		return
 	}
 	if !pinRef.MatchString(v) {
-		r.Errorf(uses.Pos, "%q is not pinned to a full version tag like @v1.2.3 or a commit SHA", v)
+		r.Errorf(uses.Pos, "%q is not pinned to a commit SHA (write @<40-hex sha> # vX.Y.Z)", v)
 	}
 }
 

@@ -83,6 +83,7 @@ func TestBadTestdata(t *testing.T) {
 		want []string // substrings of some finding
 	}{
 		{"unpinned-major.yml", []string{`"actions/checkout@v4" is not pinned`, "[svcship-pinned]", "unpinned-major.yml:7:"}},
+		{"unpinned-tag.yml", []string{`"actions/checkout@v4.2.2" is not pinned to a commit SHA`, "[svcship-pinned]"}},
 		{"unpinned-branch.yml", []string{"build.yml@main", "[svcship-pinned]"}},
 		{"unknown-key.yml", []string{`"step"`, "[syntax-check]"}},
 		{"bad-expression.yml", []string{"[expression]"}},
@@ -114,7 +115,7 @@ func TestBadTestdata(t *testing.T) {
 // Lint on bytes is what `svcship init` uses for generated workflows that
 // are not on disk yet.
 func TestLintBytes(t *testing.T) {
-	src := []byte("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4.2.2\n")
+	src := []byte("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2\n")
 	findings, err := Lint("generated/ci.yml", src)
 	if err != nil || len(findings) != 0 {
 		t.Fatalf("clean workflow: %v %v", findings, err)
