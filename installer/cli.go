@@ -68,7 +68,7 @@ func Usage(w io.Writer, extra ...string) {
 	fmt.Fprintln(w, "usage: svcship-installer <command> [flags]")
 	fmt.Fprintln(w, "\ncommands:")
 	for _, c := range commandHelp {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.help)
+		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.help)
 	}
 	for _, e := range extra {
 		fmt.Fprintln(w, e)

@@ -52,9 +52,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return installer.Main(ctx, env, args)
 }
 
-const extraHelp = `  host       run as the service in hosted mode (the service manager calls this)
-  autostart  register or remove a start at logon/boot instead of a service
-  version    print the version`
+const extraHelp = `  host         run as the service in hosted mode (the service manager calls this)
+  autostart    register or remove a start at logon/boot instead of a service
+  version      print the version`
 
 // Stamped by the build with -ldflags "-X main.version=...".
 var (
