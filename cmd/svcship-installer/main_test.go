@@ -15,7 +15,7 @@ func TestDispatch(t *testing.T) {
 		out, err string
 	}{
 		{nil, 2, "", "usage: svcship-installer"},
-		{[]string{"help"}, 0, "host       run as the service", ""},
+		{[]string{"help"}, 0, "host         run as the service", ""},
 		{[]string{"version"}, 0, "svcship-installer dev", ""},
 	}
 	if runtime.GOOS != "windows" {
