@@ -106,3 +106,52 @@ func TestWindowsStopSignalsAndJob(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkWindowsCtrlBreakStop measures the stop latency of a hosted
+// child that honours Ctrl-Break: from the stop request to the host having
+// seen the child exit. The windows-latest CI job prints it.
+func BenchmarkWindowsCtrlBreakStop(b *testing.B) {
+	if os.Getenv("SVCSHIP_REAL_WINDOWS") != "1" {
+		b.Skip("set SVCSHIP_REAL_WINDOWS=1 to run on a real Windows machine")
+	}
+	exe := filepath.Join(b.TempDir(), "hostedapp.exe")
+	if out, err := exec.Command("go", "build", "-o", exe, "github.com/svcship/svcship/internal/testapps/hostedapp").CombinedOutput(); err != nil {
+		b.Fatalf("build: %v\n%s", err, out)
+	}
+	var total time.Duration
+	for i := 0; i < b.N; i++ {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			b.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() {
+			done <- Run(ctx, Options{
+				Executable: exe, Args: []string{"--listen", addr},
+				StdoutPath: filepath.Join(b.TempDir(), "out.log"), StopSignal: CtrlBreak, StopTimeout: 10 * time.Second,
+				Logger: slog.New(slog.DiscardHandler),
+			}, nil)
+		}()
+		c := &http.Client{Timeout: time.Second}
+		for j := 0; ; j++ {
+			if resp, err := c.Get("http://" + addr + "/"); err == nil {
+				resp.Body.Close()
+				break
+			}
+			if j == 200 {
+				b.Fatal("hosted child not answering")
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		begin := time.Now()
+		cancel()
+		if err := <-done; err != nil {
+			b.Fatal(err)
+		}
+		total += time.Since(begin)
+	}
+	b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "stop-ms")
+}
