@@ -3,9 +3,10 @@
     Stops and removes the service shipped in this folder.
 .DESCRIPTION
     A thin wrapper around svcship-installer.exe uninstall, which stops the
-    service, deletes it and removes the installed files (logs and data are
-    kept). Run it from an elevated PowerShell. Arguments after the script
-    name are passed to the installer unchanged.
+    service (with a bounded wait) and deletes it and its event source. The
+    files in this folder and the logs stay; delete the folder afterwards if
+    you no longer need it. Run it from an elevated PowerShell. Arguments
+    after the script name are passed to the installer unchanged.
 .EXAMPLE
     PS> .\scripts\uninstall.ps1
 #>
