@@ -84,6 +84,10 @@ const (
 	// ModeHosted: the bundled installer runs as the service and supervises
 	// the program as a child process.
 	ModeHosted Mode = "hosted"
+	// ModeAutostart: no service; the program starts in user sessions from
+	// the autostart section's Run key or scheduled task, which the
+	// installer's install command and the MSI register instead.
+	ModeAutostart Mode = "autostart"
 )
 
 // StartType is when the service manager starts the service.
@@ -115,7 +119,7 @@ type Service struct {
 	DisplayName string `yaml:"display_name"`
 	// Description is shown in services.msc (default: Product.Description).
 	Description string `yaml:"description"`
-	// Mode is native (default) or hosted.
+	// Mode is native (default), hosted or autostart.
 	Mode Mode `yaml:"mode"`
 	// Start is auto (default), delayed-auto, manual or disabled.
 	Start StartType `yaml:"start"`

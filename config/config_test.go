@@ -130,6 +130,8 @@ func TestParseErrors(t *testing.T) {
 		{"bad start", "service:\n  name: hellosvc\n  start: sometimes\n", `svcship.yaml:7: service.start: "sometimes" is not a start type (expected auto, delayed-auto, manual or disabled)`},
 		{"bad duration", "service:\n  name: hellosvc\n  stop_timeout: 5 seconds\n", `svcship.yaml:7: service.stop_timeout: "5 seconds" is not a duration`},
 		{"negative delay", "service:\n  name: hellosvc\n  recovery:\n    actions:\n      - action: restart\n        delay: -5s\n", `svcship.yaml:10: service.recovery.actions[0].delay: "-5s" is negative`},
+		{"autostart without section", "service:\n  name: hellosvc\n  mode: autostart\n", "svcship.yaml:7: service.mode: is autostart, but there is no autostart section"},
+		{"bad mode", "service:\n  name: hellosvc\n  mode: daemon\n", `service.mode: "daemon" is not a mode (expected native, hosted or autostart)`},
 		{"bad account", "service:\n  name: hellosvc\n  account: bob\n", `service.account: "bob" is not an account`},
 		{"bad service name", "service:\n  name: a/b\n", `svcship.yaml:6: service.name: service name "a/b" contains '/'`},
 		{"run without command", "service:\n  name: hellosvc\n  recovery:\n    actions: [{action: run}]\n", "service.recovery.actions[0].action: is run, but service.recovery.command is empty"},

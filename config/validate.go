@@ -74,8 +74,12 @@ func (c *Config) validate(errAt func(key, format string, args ...any) error) err
 	}
 	switch s.Mode {
 	case "", ModeNative, ModeHosted:
+	case ModeAutostart:
+		if c.Autostart == nil {
+			return errAt("service.mode", "is autostart, but there is no autostart section (expected autostart.kind run-key or task)")
+		}
 	default:
-		return errAt("service.mode", "%q is not a mode (expected native or hosted)", s.Mode)
+		return errAt("service.mode", "%q is not a mode (expected native, hosted or autostart)", s.Mode)
 	}
 	switch s.Start {
 	case "", StartAuto, StartDelayedAuto, StartManual, StartDisabled:

@@ -45,6 +45,9 @@ type Env struct {
 	// upgrades.
 	WriteFile func(path string, data []byte) error
 	Remove    func(path string) error
+	// Autostart runs `svcship-installer autostart <args>`; install,
+	// uninstall and status use it when service.mode is autostart.
+	Autostart func(ctx context.Context, args []string) int
 	// Prompt asks for a password without echo; nil when not interactive.
 	Prompt func(prompt string) (string, error)
 	// Poll is the status polling interval (0: default).
@@ -221,6 +224,12 @@ func runInstall(ctx context.Context, env Env, cmd string, args []string) int {
 	cfg, cfgPath, err := loadConfig(env, c.config)
 	if err != nil {
 		return fail(env, err)
+	}
+	if cfg != nil && cfg.Service.Mode == config.ModeAutostart {
+		if cmd == "configure" {
+			return fail(env, bad("service.mode is autostart: there is no service to configure"))
+		}
+		return autostartInstead(ctx, env, "add", cfgPath)
 	}
 	var s Settings
 	if cfg != nil {
@@ -492,6 +501,9 @@ func runControl(ctx context.Context, env Env, cmd string, args []string) int {
 			return fail(env, err)
 		}
 		if cfg != nil {
+			if cfg.Service.Mode == config.ModeAutostart {
+				return autostartControl(ctx, env, cmd, c.config)
+			}
 			if name == "" {
 				name = cfg.Service.Name
 			}
@@ -570,4 +582,27 @@ func DefaultEnv(sys System) (Env, error) {
 		Dir: filepath.Dir(exe), ReadFile: os.ReadFile, WriteFile: func(p string, b []byte) error { return atomicfile.WriteFile(p, b, 0o644) }, Remove: os.Remove,
 		Prompt: consolePrompt(),
 	}, nil
+}
+
+// autostartInstead registers (or removes, or shows) the autostart entry
+// that replaces the service when service.mode is autostart.
+func autostartInstead(ctx context.Context, env Env, verb, cfgPath string) int {
+	if env.Autostart == nil {
+		return fail(env, bad("service.mode is autostart, but this build cannot register autostart entries"))
+	}
+	return env.Autostart(ctx, []string{verb, "--config", cfgPath})
+}
+
+func autostartControl(ctx context.Context, env Env, cmd, cfgFlag string) int {
+	path := cfgFlag
+	if path == "" {
+		path = winJoin(env.Dir, config.FileName)
+	}
+	switch cmd {
+	case "uninstall":
+		return autostartInstead(ctx, env, "remove", path)
+	case "status":
+		return autostartInstead(ctx, env, "status", path)
+	}
+	return fail(env, bad("service.mode is autostart: there is no service to %s", cmd))
 }

@@ -20,15 +20,22 @@ import (
 // never fails an uninstall for a missing file.
 func runSaveConfig(env Env, args []string) int {
 	flags := newFlagSet(env, "save-config")
-	from := flags.String("from", "", "svcship.yaml to save")
-	to := flags.String("to", "", "where to keep it")
+	from := flags.String("from", "", "svcship.yaml to save (with --restore: the saved copy)")
+	to := flags.String("to", "", "where to keep it (with --restore: the installed svcship.yaml)")
 	forget := flags.Bool("forget", false, "remove the saved copy instead")
+	restore := flags.Bool("restore", false, "put a saved copy back (what configure --restore-config does, for installs without a service)")
 	if err := flags.Parse(args); err != nil {
 		return ExitUsage
 	}
-	if *to == "" || (*from == "") == !*forget || flags.NArg() > 0 {
-		fmt.Fprintln(env.Stderr, "usage: svcship-installer save-config --from svcship.yaml --to SAVED | --forget --to SAVED")
+	if *to == "" || (*from == "") == !*forget || (*forget && *restore) || flags.NArg() > 0 {
+		fmt.Fprintln(env.Stderr, "usage: svcship-installer save-config --from svcship.yaml --to SAVED | --forget --to SAVED | --restore --from SAVED --to svcship.yaml")
 		return ExitUsage
+	}
+	if *restore {
+		if err := restoreConfig(env, *from, *to); err != nil {
+			return fail(env, err)
+		}
+		return ExitOK
 	}
 	if *forget {
 		if err := env.Remove(*to); err != nil && !errors.Is(err, fs.ErrNotExist) {

@@ -3,6 +3,7 @@ package installer
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io/fs"
 	"strings"
 	"testing"
@@ -109,5 +110,54 @@ func TestSaveConfigForgetAndUsage(t *testing.T) {
 		if code := Main(context.Background(), env, args); code != ExitUsage {
 			t.Errorf("%v: exit %d, want %d", args, code, ExitUsage)
 		}
+	}
+}
+
+// With service.mode autostart there is no service: install, uninstall and
+// status hand over to the autostart command, and nothing touches the
+// service manager.
+func TestAutostartModeReplacesTheService(t *testing.T) {
+	yaml := strings.Replace(baseYAML, "service:\n  name: hellosvc\n", "service:\n  name: hellosvc\n  mode: autostart\nautostart:\n  kind: run-key\n  scope: machine\n", 1)
+	files := memFiles{dir + `\svcship.yaml`: yaml}
+	f := newFake()
+	env, _, errb := files.env(f)
+	var got [][]string
+	env.Autostart = func(_ context.Context, args []string) int { got = append(got, args); return ExitOK }
+	for _, cmd := range []string{"install", "status", "uninstall"} {
+		if code := Main(context.Background(), env, []string{cmd}); code != ExitOK {
+			t.Fatalf("%s: exit %d: %s", cmd, code, errb)
+		}
+	}
+	want := [][]string{
+		{"add", "--config", dir + `\svcship.yaml`},
+		{"status", "--config", dir + `\svcship.yaml`},
+		{"remove", "--config", dir + `\svcship.yaml`},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("autostart calls %v, want %v", got, want)
+	}
+	if len(f.calls) != 0 {
+		t.Errorf("the service manager was called: %v", f.methods())
+	}
+	for _, cmd := range []string{"start", "configure"} {
+		if code := Main(context.Background(), env, []string{cmd}); code != ExitUsage || !strings.Contains(errb.String(), "no service to "+cmd) {
+			t.Errorf("%s: exit %d, stderr %s", cmd, code, errb)
+		}
+	}
+}
+
+func TestSaveConfigRestore(t *testing.T) {
+	installed := dir + `\svcship.yaml`
+	edited := baseYAML + "  description: kept\n"
+	files := memFiles{installed: baseYAML, saved: edited}
+	env, _, errb := files.env(newFake())
+	if code := Main(context.Background(), env, []string{"save-config", "--restore", "--from", saved, "--to", installed}); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errb)
+	}
+	if files[installed] != edited {
+		t.Errorf("installed = %q", files[installed])
+	}
+	if _, ok := files[saved]; ok {
+		t.Error("saved copy kept after restore")
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/svcship/svcship/autostart"
 	"github.com/svcship/svcship/internal/winargs"
 
 	"github.com/svcship/svcship/config"
@@ -34,6 +35,9 @@ const (
 	propPassword    = "SVCSHIP_SERVICE_PASSWORD"
 	actionConfigure = "SvcshipConfigureService"
 	actionSave      = "SvcshipSaveConfig"
+	actionRestore   = "SvcshipRestoreConfig"
+	actionAutoAdd   = "SvcshipAutostartAdd"
+	actionAutoDel   = "SvcshipAutostartRemove"
 	actionForget    = "SvcshipForgetConfig"
 	actionARPDir    = "SvcshipSetARPINSTALLLOCATION"
 
@@ -189,8 +193,14 @@ func plan(spec Spec) (*pkg, error) {
 	if err := checkLongName(c.Packaging.InstallDir); err != nil {
 		return nil, inputErr("packaging.install_dir: %v", err)
 	}
-	if c.Service.Mode != config.ModeNative && c.Service.Mode != config.ModeHosted {
-		return nil, inputErr("service.mode %q is not native or hosted", c.Service.Mode)
+	switch c.Service.Mode {
+	case config.ModeNative, config.ModeHosted:
+	case config.ModeAutostart:
+		if c.Autostart == nil {
+			return nil, inputErr("service.mode is autostart, but svcship.yaml has no autostart section")
+		}
+	default:
+		return nil, inputErr("service.mode %q is not native, hosted or autostart", c.Service.Mode)
 	}
 
 	p := &pkg{spec: spec, arch: a, msiVersion: mv, upgradeCode: uc, tables: map[string][]row{}}
@@ -440,67 +450,17 @@ func (p *pkg) fillTables() error {
 	}
 	p.add("Media", row{"DiskId": 1, "LastSequence": len(p.files), "Cabinet": "#" + cabStream})
 
-	// The service.
 	svcComp := "App"
-	args := make([]string, len(svc.Arguments))
-	for i, s := range svc.Arguments {
-		args[i] = formatEscape(winargs.Quote(s))
+	if svc.Mode == config.ModeAutostart {
+		if err := p.autostartRows(); err != nil {
+			return err
+		}
+	} else {
+		var err error
+		if svcComp, err = p.serviceRows(svc, &props); err != nil {
+			return err
+		}
 	}
-	arguments := strings.Join(args, " ")
-	if svc.Mode == config.ModeHosted {
-		svcComp = "Installer"
-		arguments = `host --config "[INSTALLDIR]` + config.FileName + `"`
-	}
-	if n := utf8.RuneCountInString(arguments); n > 255 {
-		return inputErr("service.arguments make a command line of %d characters; the MSI ServiceInstall table holds at most 255", n)
-	}
-	start := 2 // SERVICE_AUTO_START; delayed start is set by the configure step
-	switch svc.Start {
-	case config.StartManual:
-		start = 3
-	case config.StartDisabled:
-		start = 4
-	case config.StartAuto, config.StartDelayedAuto:
-	default:
-		return inputErr("service.start %q is not auto, delayed-auto, manual or disabled", svc.Start)
-	}
-	var deps string
-	if len(svc.Dependencies) > 0 {
-		deps = strings.Join(svc.Dependencies, "[~]") + "[~][~]"
-	}
-	var startName, password string
-	switch svc.Account {
-	case "", config.AccountLocalSystem:
-	case config.AccountLocalService:
-		startName = `NT AUTHORITY\LocalService`
-	case config.AccountNetworkService:
-		startName = `NT AUTHORITY\NetworkService`
-	case config.AccountVirtual:
-		startName = `NT SERVICE\` + svc.Name
-	default:
-		// A user account: the password is given at install time
-		// (msiexec ... SVCSHIP_SERVICE_PASSWORD=...), never stored.
-		startName = formatEscape(svc.Account)
-		password = "[" + propPassword + "]"
-		props = append(props, [2]string{"MsiHiddenProperties", propPassword})
-	}
-	p.add("ServiceInstall", row{"ServiceInstall": "Service", "Name": svc.Name, "DisplayName": formatEscape(svc.DisplayName),
-		"ServiceType": serviceOwnProc, "StartType": start, "ErrorControl": errorNormalVital, "Dependencies": deps,
-		"StartName": startName, "Password": password, "Arguments": arguments, "Component_": svcComp,
-		"Description": svc.Description})
-	events := scStopInstall | scStopUninstall | scDelUninstall
-	if start == 2 {
-		events |= scStartInstall
-	}
-	p.add("ServiceControl", row{"ServiceControl": "Service", "Name": svc.Name, "Event": events, "Wait": 1, "Component_": svcComp})
-
-	// Event log source: Windows Installer deletes these on uninstall.
-	elKey := eventLogKey + svc.EventSource
-	p.add("Registry", row{"Registry": "EventSource", "Root": 2, "Key": elKey, "Name": "*", "Component_": svcComp})
-	p.add("Registry", row{"Registry": "EventSourceFile", "Root": 2, "Key": elKey, "Name": "EventMessageFile",
-		"Value": `#%%SystemRoot%\System32\EventCreate.exe`, "Component_": svcComp})
-	p.add("Registry", row{"Registry": "EventSourceTypes", "Root": 2, "Key": elKey, "Name": "TypesSupported",
-		"Value": "#7", "Component_": svcComp})
 
 	// INSTALLDIR is remembered in the registry and found again by AppSearch,
 	// so an uninstall, a repair and an upgrade use the folder the product
@@ -531,8 +491,21 @@ func (p *pkg) fillTables() error {
 		"Target": `save-config --from "` + installed + `" --to "` + saved + `"`})
 	p.add("CustomAction", row{"Action": actionForget, "Type": caExeDeferredSystem | caIgnoreExitCode, "Source": "InstallerExe",
 		"Target": `save-config --forget --to "` + saved + `"`})
-	p.add("CustomAction", row{"Action": actionConfigure, "Type": caExeDeferredSystem, "Source": "InstallerExe",
-		"Target": `configure --config "` + installed + `" --restore-config "` + saved + `"`})
+	if svc.Mode != config.ModeAutostart {
+		p.add("CustomAction", row{"Action": actionConfigure, "Type": caExeDeferredSystem, "Source": "InstallerExe",
+			"Target": `configure --config "` + installed + `" --restore-config "` + saved + `"`})
+	} else {
+		// No service to configure: restore the saved settings directly,
+		// then (for a task) let the installer register it from them.
+		p.add("CustomAction", row{"Action": actionRestore, "Type": caExeDeferredSystem, "Source": "InstallerExe",
+			"Target": `save-config --restore --from "` + saved + `" --to "` + installed + `"`})
+		if c.Autostart.Kind == "task" {
+			p.add("CustomAction", row{"Action": actionAutoAdd, "Type": caExeDeferredSystem, "Source": "InstallerExe",
+				"Target": `autostart add --config "` + installed + `"`})
+			p.add("CustomAction", row{"Action": actionAutoDel, "Type": caExeDeferredSystem | caIgnoreExitCode, "Source": "InstallerExe",
+				"Target": `autostart remove --config "` + installed + `"`})
+		}
+	}
 
 	// Major upgrade: remove any older (or same-version) build, refuse to
 	// replace a newer one.
@@ -543,7 +516,7 @@ func (p *pkg) fillTables() error {
 	p.add("LaunchCondition", row{"Condition": "Installed OR NOT " + propNewer,
 		"Description": "A newer version of " + formatEscape(product) + " is already installed."})
 
-	for _, s := range executeSequence() {
+	for _, s := range executeSequence(c) {
 		p.add("InstallExecuteSequence", row{"Action": s.action, "Condition": s.cond, "Sequence": s.seq})
 	}
 	for _, s := range uiSequence() {
@@ -561,8 +534,8 @@ type step struct {
 	seq    int
 }
 
-func executeSequence() []step {
-	return []step{
+func executeSequence(c *config.Config) []step {
+	seq := []step{
 		{"FindRelatedProducts", "", 25},
 		{"AppSearch", "", 50},
 		{"LaunchConditions", "", 100},
@@ -591,9 +564,6 @@ func executeSequence() []step {
 		{"InstallFiles", "", 4000},
 		{"WriteRegistryValues", "", 5000},
 		{"InstallServices", "VersionNT", 5800},
-		// After the service exists, before it first starts: recovery and
-		// delayed start are in place for the very first start.
-		{actionConfigure, "NOT REMOVE", 5850},
 		{"StartServices", "VersionNT", 5900},
 		{"RegisterUser", "", 6000},
 		{"RegisterProduct", "", 6100},
@@ -601,6 +571,18 @@ func executeSequence() []step {
 		{"PublishProduct", "", 6400},
 		{"InstallFinalize", "", 6600},
 	}
+	if c.Service.Mode != config.ModeAutostart {
+		// After the service exists, before it first starts: recovery and
+		// delayed start are in place for the very first start.
+		return append(seq, step{actionConfigure, "NOT REMOVE", 5850})
+	}
+	seq = append(seq, step{actionRestore, "NOT REMOVE", 5840})
+	if c.Autostart.Kind == "task" {
+		seq = append(seq, step{actionAutoAdd, "NOT REMOVE", 5850},
+			// Before RemoveFiles deletes the installer that removes it.
+			step{actionAutoDel, `REMOVE~="ALL"`, 2005})
+	}
+	return seq
 }
 
 func uiSequence() []step {
@@ -626,6 +608,73 @@ func truncate(s string, n int) string {
 }
 
 // digest hashes every row and file, in a fixed order.
+// serviceRows describes the Windows service (ServiceInstall, ServiceControl,
+// the event source) and returns the component that carries it.
+func (p *pkg) serviceRows(svc config.Service, props *[][2]string) (string, error) {
+	svcComp := "App"
+	args := make([]string, len(svc.Arguments))
+	for i, s := range svc.Arguments {
+		args[i] = formatEscape(winargs.Quote(s))
+	}
+	arguments := strings.Join(args, " ")
+	if svc.Mode == config.ModeHosted {
+		svcComp = "Installer"
+		arguments = `host --config "[INSTALLDIR]` + config.FileName + `"`
+	}
+	if n := utf8.RuneCountInString(arguments); n > 255 {
+		return "", inputErr("service.arguments make a command line of %d characters; the MSI ServiceInstall table holds at most 255", n)
+	}
+	start := 2 // SERVICE_AUTO_START; delayed start is set by the configure step
+	switch svc.Start {
+	case config.StartManual:
+		start = 3
+	case config.StartDisabled:
+		start = 4
+	case config.StartAuto, config.StartDelayedAuto:
+	default:
+		return "", inputErr("service.start %q is not auto, delayed-auto, manual or disabled", svc.Start)
+	}
+	var deps string
+	if len(svc.Dependencies) > 0 {
+		deps = strings.Join(svc.Dependencies, "[~]") + "[~][~]"
+	}
+	var startName, password string
+	switch svc.Account {
+	case "", config.AccountLocalSystem:
+	case config.AccountLocalService:
+		startName = `NT AUTHORITY\LocalService`
+	case config.AccountNetworkService:
+		startName = `NT AUTHORITY\NetworkService`
+	case config.AccountVirtual:
+		startName = `NT SERVICE\` + svc.Name
+	default:
+		// A user account: the password is given at install time
+		// (msiexec ... SVCSHIP_SERVICE_PASSWORD=...), never stored.
+		startName = formatEscape(svc.Account)
+		password = "[" + propPassword + "]"
+		*props = append(*props, [2]string{"MsiHiddenProperties", propPassword})
+	}
+	p.add("ServiceInstall", row{"ServiceInstall": "Service", "Name": svc.Name, "DisplayName": formatEscape(svc.DisplayName),
+		"ServiceType": serviceOwnProc, "StartType": start, "ErrorControl": errorNormalVital, "Dependencies": deps,
+		"StartName": startName, "Password": password, "Arguments": arguments, "Component_": svcComp,
+		"Description": svc.Description})
+	events := scStopInstall | scStopUninstall | scDelUninstall
+	if start == 2 {
+		events |= scStartInstall
+	}
+	p.add("ServiceControl", row{"ServiceControl": "Service", "Name": svc.Name, "Event": events, "Wait": 1, "Component_": svcComp})
+
+	// Event log source: Windows Installer deletes these on uninstall.
+	elKey := eventLogKey + svc.EventSource
+	p.add("Registry", row{"Registry": "EventSource", "Root": 2, "Key": elKey, "Name": "*", "Component_": svcComp})
+	p.add("Registry", row{"Registry": "EventSourceFile", "Root": 2, "Key": elKey, "Name": "EventMessageFile",
+		"Value": `#%%SystemRoot%\System32\EventCreate.exe`, "Component_": svcComp})
+	p.add("Registry", row{"Registry": "EventSourceTypes", "Root": 2, "Key": elKey, "Name": "TypesSupported",
+		"Value": "#7", "Component_": svcComp})
+
+	return svcComp, nil
+}
+
 func (p *pkg) digest() string {
 	h := sha256.New()
 	tables := make([]string, 0, len(p.tables))
@@ -649,4 +698,33 @@ func (p *pkg) digest() string {
 	}
 	h.Write([]byte(p.contentHash))
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// autostartRows registers the program to start in user sessions instead of
+// a service (service.mode autostart). A Run key is a Registry row that
+// Windows Installer removes on uninstall; a task is registered and removed
+// by the bundled installer. The command line is the one
+// `svcship-installer autostart add` writes, so `autostart status` agrees.
+func (p *pkg) autostartRows() error {
+	c := p.spec.Config
+	a := c.Autostart
+	if a.Scope != "machine" {
+		return inputErr("autostart.scope is %q, but an MSI installs for the whole machine: use scope machine (every user), or run `svcship-installer autostart add` as each user", a.Scope)
+	}
+	if a.Kind != "run-key" {
+		return nil
+	}
+	var exe string
+	for _, f := range p.files {
+		if f.key == "AppExe" {
+			exe = f.name
+		}
+	}
+	value := `"[` + dirInstall + `]` + formatEscape(exe) + `"`
+	if len(a.Arguments) > 0 {
+		value += " " + formatEscape(winargs.Join(a.Arguments))
+	}
+	p.add("Registry", row{"Registry": "AutostartRun", "Root": 2, "Key": autostart.RunKey, "Name": formatEscape(c.Product.Name),
+		"Value": value, "Component_": "App"})
+	return nil
 }

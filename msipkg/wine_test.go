@@ -416,3 +416,73 @@ packaging:
 		t.Errorf("install folder left behind (%v), holding %v", err, left)
 	}
 }
+
+// TestWineAutostartRunKey installs an MSI whose program runs in user
+// sessions (service.mode autostart): the Run value for every user appears
+// with the command line `svcship-installer autostart status` expects, no
+// service is created, and uninstalling removes the value and the files.
+func TestWineAutostartRunKey(t *testing.T) {
+	if testing.Short() {
+		t.Skip("wine end-to-end test skipped in -short mode")
+	}
+	p := winetest.New(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	installer := buildWindows(t, "github.com/svcship/svcship/cmd/svcship-installer", "1.0.0", filepath.Join(dir, "svcship-installer.exe"))
+	app := buildWindows(t, "github.com/svcship/svcship/cmd/hellosvc", "3.0.0", filepath.Join(dir, "hellosvc.exe"))
+	yaml := `product:
+  name: hellotray
+  display_name: Hello Tray
+  company: svcship tests
+  description: Autostart-mode MSI end-to-end test
+  binary: hellosvc
+service:
+  name: hellotray
+  mode: autostart
+autostart:
+  kind: run-key
+  scope: machine
+  arguments: ["--listen", "127.0.0.1:0"]
+packaging:
+  upgrade_code: "{5B2E7C1D-3A4F-4E6B-9C8D-7E6F5A4B3C2D}"
+`
+	cfgPath := filepath.Join(dir, "svcship.yaml")
+	if err := os.WriteFile(cfgPath, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := version.Parse("3.0.0")
+	out := filepath.Join(dir, "tray.msi")
+	if err := BuildFile(ctx, Spec{Config: cfg, Arch: "amd64", Version: v, AppBinary: app, Installer: installer, Timestamp: time.Unix(1764000000, 0)}, out); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := p.Msiexec(ctx, "/i", p.WinPath(out), "/qn"); err != nil {
+		t.Fatalf("install: %v (exit %d)", err, res.ExitCode)
+	}
+	const runKey = `HKLM\Software\Microsoft\Windows\CurrentVersion\Run`
+	got, err := p.RegQuery(ctx, runKey, "hellotray")
+	if want := `"C:\Program Files\Hello Tray\hellosvc.exe" --listen 127.0.0.1:0`; err != nil || got != want {
+		t.Fatalf("Run value = %q (%v), want %q", got, err, want)
+	}
+	if st, err := p.ServiceState(ctx, "hellotray"); err == nil {
+		t.Errorf("autostart mode created a service (state %s)", st)
+	}
+	// The bundled installer sees the entry the MSI wrote as its own.
+	res, err := p.Run(ctx, p.UnixPath(`C:\Program Files\Hello Tray\svcship-installer.exe`), "status")
+	if err != nil || !strings.Contains(res.Stdout, "hellotray") || !strings.Contains(res.Stdout, "hellosvc.exe") {
+		t.Errorf("svcship-installer status: %v\n%s%s", err, res.Stdout, res.Stderr)
+	}
+	if res, err := p.Msiexec(ctx, "/x", p.WinPath(out), "/qn", "SVCSHIP_PURGE=1"); err != nil {
+		t.Fatalf("uninstall: %v (exit %d)", err, res.ExitCode)
+	}
+	if v, err := p.RegQuery(ctx, runKey, "hellotray"); err == nil {
+		t.Errorf("Run value still there after uninstall: %q", v)
+	}
+	if _, err := os.Stat(p.UnixPath(`C:\Program Files\Hello Tray`)); !os.IsNotExist(err) {
+		t.Errorf("install folder left behind: %v", err)
+	}
+}

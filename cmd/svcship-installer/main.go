@@ -49,6 +49,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return installer.ExitFailure
 	}
 	env.Stdout, env.Stderr = stdout, stderr
+	// With service.mode autostart, install and uninstall register and
+	// remove the autostart entry instead of a service.
+	env.Autostart = func(ctx context.Context, args []string) int { return cmdAutostart(ctx, args, stdout, stderr) }
 	return installer.Main(ctx, env, args)
 }
 
