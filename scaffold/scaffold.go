@@ -41,8 +41,8 @@ type Options struct {
 	// Main is the main package to ship, e.g. ./cmd/server (default: found
 	// with go list; the one named like the module wins).
 	Main string
-	// Mode is native or hosted (default: native when the main package
-	// imports svcship's service runtime, else hosted).
+	// Mode is native, hosted or autostart (default: native when the main
+	// package imports svcship's service runtime, else hosted).
 	Mode string
 	// Force replaces files that differ from what Init would write.
 	Force bool
@@ -238,10 +238,10 @@ func Detect(ctx context.Context, dir, main, mode string) (*Project, error) {
 		if mains[p.Main] {
 			p.Mode = "native"
 		}
-	case "native", "hosted":
+	case "native", "hosted", "autostart":
 		p.Mode = mode
 	default:
-		return nil, fmt.Errorf("svcship init: --mode %q: expected native or hosted", mode)
+		return nil, fmt.Errorf("svcship init: --mode %q: expected native, hosted or autostart", mode)
 	}
 
 	if remote, err := gitOutput(ctx, dir, "remote", "get-url", "origin"); err == nil {

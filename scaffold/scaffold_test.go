@@ -279,3 +279,20 @@ func TestGeneratedWorkflowsLint(t *testing.T) {
 		}
 	}
 }
+
+func TestInitAutostartMode(t *testing.T) {
+	dir := copyProject(t)
+	if _, err := Init(context.Background(), Options{Dir: dir, Mode: "autostart"}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := config.Load(filepath.Join(dir, "svcship.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Service.Mode != config.ModeAutostart || c.Autostart == nil || c.Autostart.Kind != "run-key" || c.Autostart.Scope != "machine" {
+		t.Errorf("service %+v, autostart %+v", c.Service, c.Autostart)
+	}
+	if _, err := Init(context.Background(), Options{Dir: copyProject(t), Mode: "daemon"}); err == nil || !strings.Contains(err.Error(), "expected native, hosted or autostart") {
+		t.Errorf("bad mode: %v", err)
+	}
+}

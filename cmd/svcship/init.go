@@ -17,7 +17,7 @@ func cmdInit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var opts scaffold.Options
 	fs.StringVar(&opts.Dir, "dir", ".", "root of the Go module")
 	fs.StringVar(&opts.Main, "main", "", "main package to ship, e.g. ./cmd/server (default: detected)")
-	fs.StringVar(&opts.Mode, "mode", "", "native or hosted (default: native when the program imports github.com/svcship/svcship/service)")
+	fs.StringVar(&opts.Mode, "mode", "", "native, hosted or autostart (default: native when the program imports github.com/svcship/svcship/service, else hosted)")
 	fs.BoolVar(&opts.Force, "force", false, "replace files whose content differs from what init writes")
 	fs.BoolVar(&opts.DryRun, "dry-run", false, "print what would change and write nothing")
 	if err := fs.Parse(args); err != nil {
