@@ -121,7 +121,13 @@ func buildInstaller(ctx *Context, pkg string, app Artifact, info resources.Info)
 	cmd.Dir = ctx.Root
 	cmd.Env = env
 	if b, err := cmd.CombinedOutput(); err != nil {
-		return Artifact{}, fmt.Errorf("go build %s: %w\n%s", pkg, err, b)
+		hint := ""
+		if strings.Contains(string(b), "missing go.sum entry") {
+			// The installer's Windows-only dependencies are in go.sum only
+			// when the project lists the installer as a tool.
+			hint = "\n(add it to go.mod: go get -tool " + pkg + "; svcship init does this)"
+		}
+		return Artifact{}, fmt.Errorf("go build %s: %w\n%s%s", pkg, err, b, hint)
 	}
 	// Same rule as GoReleaser's mod_timestamp: the commit time.
 	if err := os.Chtimes(out, ctx.Git.CommitTime, ctx.Git.CommitTime); err != nil {
