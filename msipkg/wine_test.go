@@ -80,10 +80,7 @@ func TestWineInstallUpgradeUninstall(t *testing.T) {
 	defer cancel()
 
 	dir := t.TempDir()
-	installer := os.Getenv("SVCSHIP_E2E_INSTALLER") // a prebuilt svcship-installer.exe, for debugging
-	if installer == "" {
-		installer = buildWindows(t, "github.com/svcship/svcship/cmd/svcship-installer", "1.0.0", filepath.Join(dir, "svcship-installer.exe"))
-	}
+	installer := testInstaller(t, dir)
 	port := winetest.FreePort(t)
 	const upgradeCode = "{3F2A1B0C-9D8E-4F7A-8B6C-5D4E3F2A1B0C}"
 	yaml := fmt.Sprintf(`product:
@@ -103,14 +100,7 @@ service:
 packaging:
   upgrade_code: "%s"
 `, port, upgradeCode)
-	cfgPath := filepath.Join(dir, "svcship.yaml")
-	if err := os.WriteFile(cfgPath, []byte(yaml), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := writeConfig(t, dir, yaml)
 	ts := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	build := func(ver string) string {
 		app := buildWindows(t, "github.com/svcship/svcship/cmd/hellosvc", ver, filepath.Join(dir, "hellosvc-"+ver+".exe"))
@@ -330,10 +320,7 @@ func TestWineHosted(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	dir := t.TempDir()
-	installer := os.Getenv("SVCSHIP_E2E_INSTALLER")
-	if installer == "" {
-		installer = buildWindows(t, "github.com/svcship/svcship/cmd/svcship-installer", "1.0.0", filepath.Join(dir, "svcship-installer.exe"))
-	}
+	installer := testInstaller(t, dir)
 	app := buildWindows(t, "github.com/svcship/svcship/cmd/hellosvc", "2.0.0", filepath.Join(dir, "hellosvc.exe"))
 	port := winetest.FreePort(t)
 	yaml := fmt.Sprintf(`product:
@@ -350,14 +337,7 @@ service:
 packaging:
   upgrade_code: "{0A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D}"
 `, port)
-	cfgPath := filepath.Join(dir, "svcship.yaml")
-	if err := os.WriteFile(cfgPath, []byte(yaml), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := writeConfig(t, dir, yaml)
 	v, _ := version.Parse("2.0.0")
 	out := filepath.Join(dir, "hosted.msi")
 	spec := Spec{Config: cfg, Arch: "amd64", Version: v, AppBinary: app, Installer: installer, Timestamp: time.Unix(1764000000, 0)}
@@ -429,7 +409,7 @@ func TestWineAutostartRunKey(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	dir := t.TempDir()
-	installer := buildWindows(t, "github.com/svcship/svcship/cmd/svcship-installer", "1.0.0", filepath.Join(dir, "svcship-installer.exe"))
+	installer := testInstaller(t, dir)
 	app := buildWindows(t, "github.com/svcship/svcship/cmd/hellosvc", "3.0.0", filepath.Join(dir, "hellosvc.exe"))
 	yaml := `product:
   name: hellotray
@@ -447,14 +427,7 @@ autostart:
 packaging:
   upgrade_code: "{5B2E7C1D-3A4F-4E6B-9C8D-7E6F5A4B3C2D}"
 `
-	cfgPath := filepath.Join(dir, "svcship.yaml")
-	if err := os.WriteFile(cfgPath, []byte(yaml), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := writeConfig(t, dir, yaml)
 	v, _ := version.Parse("3.0.0")
 	out := filepath.Join(dir, "tray.msi")
 	if err := BuildFile(ctx, Spec{Config: cfg, Arch: "amd64", Version: v, AppBinary: app, Installer: installer, Timestamp: time.Unix(1764000000, 0)}, out); err != nil {
@@ -485,4 +458,28 @@ packaging:
 	if _, err := os.Stat(p.UnixPath(`C:\Program Files\Hello Tray`)); !os.IsNotExist(err) {
 		t.Errorf("install folder left behind: %v", err)
 	}
+}
+
+// writeConfig writes yaml as dir/svcship.yaml and loads it.
+func writeConfig(t *testing.T, dir, yaml string) *config.Config {
+	t.Helper()
+	p := filepath.Join(dir, "svcship.yaml")
+	if err := os.WriteFile(p, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// testInstaller builds svcship-installer.exe into dir, or returns the one
+// named by SVCSHIP_E2E_INSTALLER (a prebuilt copy, for debugging).
+func testInstaller(t *testing.T, dir string) string {
+	t.Helper()
+	if p := os.Getenv("SVCSHIP_E2E_INSTALLER"); p != "" {
+		return p
+	}
+	return buildWindows(t, "github.com/svcship/svcship/cmd/svcship-installer", "1.0.0", filepath.Join(dir, "svcship-installer.exe"))
 }
