@@ -13,7 +13,9 @@ package config
 
 import (
 	"fmt"
+	"log/slog"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -147,6 +149,16 @@ type Service struct {
 	Logs Logs `yaml:"logs"`
 	// Hosted configures the supervisor in hosted mode.
 	Hosted Hosted `yaml:"hosted"`
+	// Health is how svcship-installer doctor checks that the service
+	// answers. Optional.
+	Health Health `yaml:"health"`
+}
+
+// Health describes a probe of the running service.
+type Health struct {
+	// URL is a loopback http URL that answers 2xx when the service is
+	// healthy, e.g. http://127.0.0.1:8080/healthz.
+	URL string `yaml:"url"`
 }
 
 // RecoveryAction is one of restart, run, reboot or none.
@@ -192,6 +204,33 @@ type Logs struct {
 	Keep int `yaml:"keep"`
 	// Daily also rotates at midnight (local time).
 	Daily bool `yaml:"daily"`
+	// Level is the lowest level written: debug, info (default), warn or
+	// error. Read at every start, so an edit applies on the next start.
+	Level string `yaml:"level"`
+}
+
+// Log levels accepted by service.logs.level.
+const (
+	LogDebug = "debug"
+	LogInfo  = "info"
+	LogWarn  = "warn"
+	LogError = "error"
+)
+
+// ParseLogLevel reads a level as svcship.yaml, SVCSHIP_LOG_LEVEL and
+// `svcship-installer configure --log-level` spell it (case-insensitive).
+func ParseLogLevel(s string) (slog.Level, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case LogDebug:
+		return slog.LevelDebug, nil
+	case LogInfo:
+		return slog.LevelInfo, nil
+	case LogWarn, "warning":
+		return slog.LevelWarn, nil
+	case LogError:
+		return slog.LevelError, nil
+	}
+	return 0, fmt.Errorf("%q is not a log level (expected debug, info, warn or error)", s)
 }
 
 // Hosted configures hosted mode.

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"regexp"
 	"strings"
@@ -131,6 +132,16 @@ func (c *Config) validate(errAt func(key, format string, args ...any) error) err
 	if s.Logs.Keep < 0 {
 		return errAt("service.logs.keep", "is %d (expected 0 or more rotated files)", s.Logs.Keep)
 	}
+	if s.Logs.Level != "" {
+		if _, err := ParseLogLevel(s.Logs.Level); err != nil {
+			return errAt("service.logs.level", "%v", err)
+		}
+	}
+	if s.Health.URL != "" {
+		if err := ValidateHealthURL(s.Health.URL); err != nil {
+			return errAt("service.health.url", "%v", err)
+		}
+	}
 	switch strings.ToLower(s.Hosted.StopSignal) {
 	case "", "ctrl-break", "ctrl-c":
 	default:
@@ -178,6 +189,24 @@ func (c *Config) validate(errAt func(key, format string, args ...any) error) err
 		return errAt("release.github", "%q is not owner/repo", r)
 	}
 	return nil
+}
+
+// ValidateHealthURL checks a health probe URL: plain http to a loopback
+// address (127.0.0.0/8, ::1 or localhost), so that a probe never leaves
+// the machine and needs no certificates.
+func ValidateHealthURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "http" || u.Host == "" || u.User != nil {
+		return fmt.Errorf("%q is not an http URL (expected e.g. http://127.0.0.1:8080/healthz)", raw)
+	}
+	h := u.Hostname()
+	if strings.EqualFold(h, "localhost") {
+		return nil
+	}
+	if ip := net.ParseIP(h); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("%q is not a loopback address (expected 127.0.0.1, [::1] or localhost)", h)
 }
 
 func validateAccount(a string) error {
@@ -258,6 +287,13 @@ func (c *Config) applyDefaults() {
 	}
 	if s.Logs.Keep == 0 {
 		s.Logs.Keep = 5
+	}
+	if s.Logs.Level == "" {
+		s.Logs.Level = LogInfo
+	}
+	s.Logs.Level = strings.ToLower(strings.TrimSpace(s.Logs.Level))
+	if s.Logs.Level == "warning" {
+		s.Logs.Level = LogWarn
 	}
 	h := &s.Hosted
 	if h.Executable == "" {
