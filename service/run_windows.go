@@ -64,6 +64,13 @@ func (h *handler) Execute(_ []string, r <-chan svc.ChangeRequest, s chan<- svc.S
 	if dir == "" {
 		dir = DefaultLogDir(h.opts.Name, os.Getenv)
 	}
+	level, err := h.opts.level(false, os.Getenv)
+	if err != nil {
+		h.err = err
+		ev.Error(err.Error())
+		return true, ExitSetupFailed
+	}
+	h.opts.Logs.Level = level
 	log, closeLog, err := newLogger(h.opts, dir, nil)
 	if err != nil {
 		h.err = err
@@ -72,6 +79,7 @@ func (h *handler) Execute(_ []string, r <-chan svc.ChangeRequest, s chan<- svc.S
 	}
 	defer closeLog()
 	log.Info("service starting", "workdir", wd, "log_dir", dir, "pid", os.Getpid())
+	logSettings(log, h.opts, dir, level)
 
 	controls := make(chan Control)
 	done := make(chan struct{})

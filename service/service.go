@@ -29,6 +29,26 @@
 // start, stop and failure also go to the Windows Event Log. In the
 // foreground they go as text to stderr, and also to the file when a log
 // folder is configured. The app gets the logger with Logger(ctx).
+//
+// # Log level
+//
+// The lowest level written is service.logs.level from the svcship.yaml
+// beside the executable (debug, info, warn or error; default info). The
+// file is read at every start, so an edit applies on the next start
+// without reinstalling; `svcship-installer configure --log-level` makes
+// that edit for an installed service. On a console the environment
+// variable SVCSHIP_LOG_LEVEL overrides the file, for a debugging run:
+//
+//	SVCSHIP_LOG_LEVEL=debug myapp.exe
+//
+// The same level applies to the runtime's own records, to the host's in
+// hosted mode and to the logger the app gets from Logger(ctx), so an app
+// logs with
+//
+//	log := service.Logger(ctx)
+//	log.Debug("cache miss", "key", k) // written only at level debug
+//
+// and never builds a handler of its own.
 package service
 
 import (
@@ -61,6 +81,9 @@ const (
 	EnvLogKeep     = "SVCSHIP_LOG_KEEP"
 	EnvLogDaily    = "SVCSHIP_LOG_DAILY"
 	EnvStopTimeout = "SVCSHIP_STOP_TIMEOUT"
+	// EnvLogLevel overrides service.logs.level when the program runs on a
+	// console (never as a service, where svcship.yaml decides).
+	EnvLogLevel = "SVCSHIP_LOG_LEVEL"
 )
 
 // Defaults.
@@ -105,13 +128,21 @@ type LogOptions struct {
 	Keep int
 	// Daily also rotates at midnight.
 	Daily bool
-	// Level is the minimum level (default Info).
+	// Level is the minimum level when svcship.yaml has no
+	// service.logs.level and, on a console, $SVCSHIP_LOG_LEVEL is unset
+	// (default Info). It has no effect when Options.Logger is set.
 	Level slog.Leveler
+
+	fileLevel string // service.logs.level from svcship.yaml, set by resolve
 }
 
 type loggerKey struct{}
 
-// Logger returns the logger Run gave to the app (slog.Default otherwise).
+// Logger returns the logger Run gave to the app: records go to the same
+// file (JSON lines) and, on a console, stderr as the runtime's own, at the
+// level svcship.yaml or $SVCSHIP_LOG_LEVEL chose, with a "service"
+// attribute naming the service. Outside Run (and without WithLogger) it is
+// slog.Default().
 func Logger(ctx context.Context) *slog.Logger {
 	if l, ok := ctx.Value(loggerKey{}).(*slog.Logger); ok {
 		return l
@@ -171,6 +202,9 @@ func (o Options) resolve(getenv func(string) string, file *config.Service, exeDi
 	if !o.Logs.Daily && file != nil && getenv(EnvLogDaily) == "" {
 		o.Logs.Daily = file.Logs.Daily
 	}
+	if file != nil && file.Logs.Level != "" {
+		o.Logs.fileLevel = file.Logs.Level
+	}
 	if o.StopTimeout == 0 && file != nil && getenv(EnvStopTimeout) == "" {
 		o.StopTimeout = file.StopTimeout.D()
 	}
@@ -220,10 +254,34 @@ func (o Options) resolve(getenv func(string) string, file *config.Service, exeDi
 	if o.StartTimeout == 0 {
 		o.StartTimeout = DefaultStartTimeout
 	}
-	if o.Logs.Level == nil {
-		o.Logs.Level = slog.LevelInfo
-	}
 	return o, nil
+}
+
+// level is the minimum log level: on a console $SVCSHIP_LOG_LEVEL, then
+// service.logs.level from svcship.yaml, then Options.Logs.Level, then Info.
+// An unreadable value is an error naming its source, so a typo never
+// silently hides the records an operator asked for.
+func (o Options) level(console bool, getenv func(string) string) (slog.Leveler, error) {
+	if console {
+		if v := getenv(EnvLogLevel); v != "" {
+			l, err := config.ParseLogLevel(v)
+			if err != nil {
+				return nil, fmt.Errorf("service: %s: %w", EnvLogLevel, err)
+			}
+			return l, nil
+		}
+	}
+	if o.Logs.fileLevel != "" {
+		l, err := config.ParseLogLevel(o.Logs.fileLevel)
+		if err != nil {
+			return nil, fmt.Errorf("service: service.logs.level: %w", err)
+		}
+		return l, nil
+	}
+	if o.Logs.Level != nil {
+		return o.Logs.Level, nil
+	}
+	return slog.LevelInfo, nil
 }
 
 // joinDir resolves a path from svcship.yaml against the executable's folder.
@@ -313,11 +371,17 @@ func chdir(workDir string) (string, error) {
 
 // newLogger builds the logger: JSON into a rotating file when dir is set,
 // and text to console when console is non-nil. closeFn closes the file.
+// The level is o.Logs.Level (Info when nil); callers put there what
+// Options.level chose.
 func newLogger(o Options, dir string, console io.Writer) (*slog.Logger, func() error, error) {
 	if o.Logger != nil {
 		return o.Logger, func() error { return nil }, nil
 	}
-	hopts := &slog.HandlerOptions{Level: o.Logs.Level}
+	var level slog.Leveler = slog.LevelInfo
+	if o.Logs.Level != nil {
+		level = o.Logs.Level
+	}
+	hopts := &slog.HandlerOptions{Level: level}
 	var handlers []slog.Handler
 	closeFn := func() error { return nil }
 	if dir != "" {
@@ -388,6 +452,13 @@ func (t teeHandler) WithGroup(name string) slog.Handler {
 	return out
 }
 
+// logSettings records, at debug level, what the runtime resolved.
+func logSettings(log *slog.Logger, o Options, dir string, level slog.Leveler) {
+	log.Debug("service settings", "log_level", level.Level().String(), "log_dir", dir,
+		"log_max_bytes", o.Logs.MaxBytes, "log_keep", o.Logs.Keep, "log_daily", o.Logs.Daily,
+		"stop_timeout", o.StopTimeout.String(), "start_timeout", o.StartTimeout.String())
+}
+
 func newMachine(o Options, app App, log *slog.Logger, ev events) *machine {
 	return &machine{
 		app:          app,
@@ -411,12 +482,18 @@ func runForeground(ctx context.Context, o Options, app App) error {
 	if err != nil {
 		return err
 	}
+	level, err := o.level(true, os.Getenv)
+	if err != nil {
+		return err
+	}
+	o.Logs.Level = level
 	log, closeLog, err := newLogger(o, o.Logs.Dir, os.Stderr)
 	if err != nil {
 		return err
 	}
 	defer closeLog()
 	log.Info("running in the foreground", "workdir", wd, "pid", os.Getpid())
+	logSettings(log, o, o.Logs.Dir, level)
 	return foreground(ctx, newMachine(o, app, log, noEvents{}), log)
 }
 
