@@ -100,7 +100,13 @@ type Options struct {
 	// {0}; an empty non-nil slice means every exit is a failure.
 	SuccessExitCodes []int
 
-	// Logger receives the host's own records (default slog.Default()).
+	// StatusPath is where the host keeps its Status (state, restarts, last
+	// exit) as JSON, replaced atomically. Default: LogDir\host-status.json
+	// when LogDir is set; none otherwise.
+	StatusPath string
+
+	// Logger receives the host's own records (default slog.Default()); its
+	// level is the service's log level (service.logs.level).
 	Logger *slog.Logger
 }
 
@@ -128,6 +134,9 @@ func (o Options) resolve() (Options, error) {
 		base := strings.TrimSuffix(filepath.Base(o.Executable), filepath.Ext(o.Executable))
 		o.StdoutPath = filepath.Join(o.LogDir, base+".stdout.log")
 		o.StderrPath = filepath.Join(o.LogDir, base+".stderr.log")
+	}
+	if o.StatusPath == "" && o.LogDir != "" {
+		o.StatusPath = filepath.Join(o.LogDir, StatusFile)
 	}
 	if o.StopSignal != CtrlBreak && o.StopSignal != CtrlC {
 		return o, fmt.Errorf("host: unknown stop signal %d", o.StopSignal)
@@ -157,14 +166,26 @@ func Run(ctx context.Context, opts Options, ready func()) error {
 	}
 	defer out.close()
 	s := &supervisor{o: o, log: o.Logger, plat: newPlatform(), out: out}
+	s.status = &statusWriter{path: o.StatusPath, st: Status{Executable: o.Executable, HostPID: os.Getpid(), MaxFailures: o.Restart.MaxFailures}}
+	s.log.Debug("host: settings", "exe", o.Executable, "dir", o.Dir, "stdout", o.StdoutPath, "stderr", o.StderrPath,
+		"status", o.StatusPath, "stop_signal", o.StopSignal.String(), "stop_timeout", o.StopTimeout.String(),
+		"restart_delay", o.Restart.Delay.String(), "restart_max_delay", o.Restart.MaxDelay.String(),
+		"max_failures", o.Restart.MaxFailures, "window", o.Restart.Window.String())
 	return s.run(ctx, ready)
 }
 
 type supervisor struct {
-	o    Options
-	log  *slog.Logger
-	plat platform
-	out  *outputs
+	o      Options
+	log    *slog.Logger
+	plat   platform
+	out    *outputs
+	status *statusWriter
+}
+
+// setState records st in the status file.
+func (s *supervisor) setState(f func(st *Status)) {
+	f(&s.status.st)
+	s.status.write(s)
 }
 
 // exit is how a child ended.
@@ -190,14 +211,21 @@ func (s *supervisor) run(ctx context.Context, ready func()) error {
 	consecutive := 0
 	readied := false
 	for attempt := 1; ; attempt++ {
+		s.setState(func(st *Status) { st.State, st.ChildPID, st.NextStart = StateStarting, 0, nil })
 		c, err := s.start(attempt)
 		switch {
 		case err != nil && attempt == 1:
 			// Nothing ever ran: a configuration problem, not a crash.
+			s.setState(func(st *Status) { st.State = StateStopped })
 			return err
 		case err != nil:
 			s.log.Error("host: child did not start", "attempt", attempt, "err", err)
 		default:
+			s.setState(func(st *Status) {
+				st.State, st.ChildPID = StateRunning, c.cmd.Process.Pid
+				st.Starts++
+				st.Restarts = st.Starts - 1
+			})
 			if !readied && ready != nil {
 				ready()
 			}
@@ -205,12 +233,19 @@ func (s *supervisor) run(ctx context.Context, ready func()) error {
 			select {
 			case <-ctx.Done():
 				s.stop(c)
+				s.setState(func(st *Status) { st.State, st.ChildPID = StateStopped, 0 })
 				return nil
 			case ex := <-c.done:
 				ran := time.Since(c.started)
 				s.finish(c)
-				if isSuccess(ex.code, s.o.SuccessExitCodes) {
+				success := isSuccess(ex.code, s.o.SuccessExitCodes)
+				s.setState(func(st *Status) {
+					st.ChildPID = 0
+					st.LastExit = &ChildExit{Code: ex.code, Success: success, At: time.Now().UTC(), RanMS: ran.Milliseconds()}
+				})
+				if success {
 					s.log.Info("host: child exited with a success code; stopping", "pid", c.cmd.Process.Pid, "exit_code", ex.code, "ran", ran.Round(time.Millisecond).String())
+					s.setState(func(st *Status) { st.State = StateStopped })
 					return nil
 				}
 				s.log.Warn("host: child exited unexpectedly", "pid", c.cmd.Process.Pid, "exit_code", ex.code, "ran", ran.Round(time.Millisecond).String(), "err", ex.err)
@@ -224,14 +259,18 @@ func (s *supervisor) run(ctx context.Context, ready func()) error {
 		if exhausted {
 			err := fmt.Errorf("host: %s failed %d times within %v; giving up", filepath.Base(s.o.Executable), count, s.o.Restart.Window)
 			s.log.Error("host: giving up on child", "failures", count, "window", s.o.Restart.Window.String(), "err", err)
+			s.setState(func(st *Status) { st.State, st.FailuresInWindow = StateGaveUp, count })
 			return err
 		}
 		delay := s.o.Restart.backoff(consecutive)
 		s.log.Warn("host: restarting child", "attempt", attempt+1, "backoff", delay.String(), "failures_in_window", count)
+		next := time.Now().Add(delay).UTC()
+		s.setState(func(st *Status) { st.State, st.FailuresInWindow, st.NextStart = StateBackingOff, count, &next })
 		t := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():
 			t.Stop()
+			s.setState(func(st *Status) { st.State, st.NextStart = StateStopped, nil })
 			return nil
 		case <-t.C:
 		}
