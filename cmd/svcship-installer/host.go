@@ -80,6 +80,12 @@ func hostedOptions(cfg *config.Config, getenv func(string) string) (service.Opti
 	// The service manager must wait for the child's own grace period plus
 	// the time to kill its tree.
 	stop := max(s.StopTimeout.D(), h.StopTimeout.D()+5*time.Second)
+	// The runtime reads service.logs.level from the svcship.yaml beside
+	// the host; this one counts when --config points elsewhere.
+	level, err := config.ParseLogLevel(s.Logs.Level)
+	if err != nil {
+		return service.Options{}, host.Options{}, fmt.Errorf("service.logs.level: %w", err)
+	}
 	sopts := service.Options{
 		Name:        s.Name,
 		EventSource: s.EventSource,
@@ -88,6 +94,7 @@ func hostedOptions(cfg *config.Config, getenv func(string) string) (service.Opti
 			MaxBytes: int64(s.Logs.MaxSize),
 			Keep:     s.Logs.Keep,
 			Daily:    s.Logs.Daily,
+			Level:    level,
 		},
 		StopTimeout: stop,
 	}
