@@ -299,6 +299,9 @@ type Packaging struct {
 type Release struct {
 	// GitHub is "owner/repo" (default: from the origin remote).
 	GitHub string `yaml:"github"`
+	// WingetID is the winget PackageIdentifier (default: the company
+	// without spaces or punctuation, '.', product.name).
+	WingetID string `yaml:"winget_id"`
 }
 
 // Duration is a time.Duration written as "5s", "1m30s".

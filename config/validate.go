@@ -14,6 +14,8 @@ var (
 	guidRE        = regexp.MustCompile(`^\{?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}?$`)
 	envNameRE     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	ownerRepoRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$`)
+	// wingetIDRE is the PackageIdentifier pattern of winget's manifest schema.
+	wingetIDRE = regexp.MustCompile(`^[^.\s\\/:*?"<>|\x01-\x1f]{1,32}(\.[^.\s\\/:*?"<>|\x01-\x1f]{1,32}){1,7}$`)
 )
 
 // ValidateServiceName checks a Windows service key name: 1 to 256
@@ -187,6 +189,9 @@ func (c *Config) validate(errAt func(key, format string, args ...any) error) err
 	}
 	if r := c.Release.GitHub; r != "" && !ownerRepoRE.MatchString(r) {
 		return errAt("release.github", "%q is not owner/repo", r)
+	}
+	if id := c.Release.WingetID; id != "" && !wingetIDRE.MatchString(id) {
+		return errAt("release.winget_id", "%q is not a winget package identifier (expected Publisher.Package: 2 to 8 parts of 1-32 characters without spaces or \\ / : * ? \" < > |)", id)
 	}
 	return nil
 }
