@@ -192,7 +192,7 @@ func (m Manifest) Files() ([]File, error) {
 	var files []File
 	for _, f := range []struct {
 		name, typ string
-		v        any
+		v         any
 	}{
 		{id + ".yaml", "version", ver},
 		{id + ".installer.yaml", "installer", inst},
