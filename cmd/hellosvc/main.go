@@ -4,8 +4,11 @@
 //	hellosvc [--listen 127.0.0.1:8080] [--name hellosvc]
 //	hellosvc --version
 //
-// It serves /healthz ("ok") and /version (JSON). On stop it logs
-// "hellosvc: shutting down gracefully" and drains open requests.
+// It serves /healthz ("ok") and /version (JSON), logs one record per
+// request (method, path, status, duration and the request id, which it
+// takes from X-Request-ID or generates and returns in X-Request-ID). On
+// stop it logs "hellosvc: shutting down gracefully" and drains open
+// requests.
 package main
 
 import (
@@ -98,7 +101,7 @@ func serve(ctx context.Context, addr string, ready func()) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	srv := &http.Server{Handler: newMux(), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: withRequestLog(log, newMux()), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("hellosvc: listening", "addr", ln.Addr().String(), "version", version)
