@@ -212,7 +212,8 @@ func TestTaskManagerCommands(t *testing.T) {
 		}
 		return "SUCCESS", nil
 	}}
-	m := TaskManager{Run: r, TempDir: t.TempDir(), CurrentUser: `PC\bob`}
+	m := TaskManager{Run: r, TempDir: t.TempDir(), CurrentUser: `PC\bob`, Schtasks: "schtasks.exe",
+		TaskStored: func(string) (bool, error) { return installed, nil }}
 	ctx := context.Background()
 	task := Task{Entry: Entry{Name: "HelloTray", Command: `C:\h.exe`}}
 
@@ -256,7 +257,7 @@ func TestTaskManagerCommands(t *testing.T) {
 
 	broken := TaskManager{Run: &fakeRunner{answer: func([]string) (string, error) {
 		return "ERROR: Access is denied.", fmt.Errorf("exit status 1")
-	}}, CurrentUser: "u"}
+	}}, CurrentUser: "u", TaskStored: func(string) (bool, error) { return true, nil }}
 	if _, err := broken.Status(ctx, "x"); err == nil || !strings.Contains(err.Error(), "Access is denied") {
 		t.Errorf("status error = %v, want access denied passed on", err)
 	}

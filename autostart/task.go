@@ -71,10 +71,14 @@ type xmlTriggers struct {
 	Boot  *xmlTrigger `xml:"BootTrigger,omitempty"`
 }
 
+// xmlTrigger is a LogonTrigger or BootTrigger. The schema's types are
+// sequences, so the field order is the element order: triggerBaseType's
+// Enabled, then logonTriggerType's UserId before Delay
+// (learn.microsoft.com/windows/win32/taskschd/taskschedulerschema-logontriggertype-complextype).
 type xmlTrigger struct {
 	Enabled bool   `xml:"Enabled"`
-	Delay   string `xml:"Delay,omitempty"`
 	UserID  string `xml:"UserId,omitempty"`
+	Delay   string `xml:"Delay,omitempty"`
 }
 
 type xmlPrincipal struct {
@@ -226,6 +230,14 @@ func firstNonEmpty(s ...string) string {
 // TaskManager registers tasks with schtasks.exe.
 type TaskManager struct {
 	Run Runner
+	// Schtasks is the program run (default: schtasks.exe in the System
+	// folder, never a schtasks.exe found through PATH).
+	Schtasks string
+	// TaskStored reports whether Task Scheduler keeps a definition for the
+	// task (default: its file under the System folder's Tasks). It decides
+	// "not installed" when schtasks /Query fails, by error code instead of
+	// schtasks' localized text.
+	TaskStored func(name string) (bool, error)
 	// TempDir holds the XML file handed to schtasks (default os.TempDir()).
 	TempDir string
 	// CurrentUser is the account registering (for scope user).
@@ -247,7 +259,7 @@ func (m TaskManager) Add(ctx context.Context, t Task) error {
 	if err := os.WriteFile(file, x, 0o600); err != nil {
 		return fmt.Errorf("autostart: %w", err)
 	}
-	if out, err := m.Run.Run(ctx, "schtasks.exe", "/Create", "/TN", t.Name, "/XML", file, "/F"); err != nil {
+	if out, err := m.Run.Run(ctx, m.schtasks(), "/Create", "/TN", t.Name, "/XML", file, "/F"); err != nil {
 		return fmt.Errorf("autostart: schtasks /Create %s: %w: %s", t.Name, err, strings.TrimSpace(out))
 	}
 	return nil
@@ -262,7 +274,7 @@ func (m TaskManager) Remove(ctx context.Context, name string) (changed bool, err
 	if !st.Installed {
 		return false, nil
 	}
-	if out, err := m.Run.Run(ctx, "schtasks.exe", "/Delete", "/TN", name, "/F"); err != nil {
+	if out, err := m.Run.Run(ctx, m.schtasks(), "/Delete", "/TN", name, "/F"); err != nil {
 		return false, fmt.Errorf("autostart: schtasks /Delete %s: %w: %s", name, err, strings.TrimSpace(out))
 	}
 	return true, nil
@@ -270,14 +282,30 @@ func (m TaskManager) Remove(ctx context.Context, name string) (changed bool, err
 
 // Status reports whether the task exists.
 func (m TaskManager) Status(ctx context.Context, name string) (Status, error) {
-	out, err := m.Run.Run(ctx, "schtasks.exe", "/Query", "/TN", name, "/FO", "LIST")
+	out, err := m.Run.Run(ctx, m.schtasks(), "/Query", "/TN", name, "/FO", "LIST")
 	if err != nil {
-		// schtasks says "cannot find" (ERROR_FILE_NOT_FOUND) for a
-		// missing task; anything else is a real failure.
-		if strings.Contains(strings.ToLower(out), "cannot find") || strings.Contains(strings.ToLower(out), "not found") {
+		// schtasks exits 1 for every error and words it in the system's
+		// language; whether the task's definition exists tells a missing
+		// task from a real failure.
+		stored := m.TaskStored
+		if stored == nil {
+			stored = taskStored
+		}
+		ok, serr := stored(name)
+		if serr == nil && !ok {
 			return Status{}, nil
+		}
+		if serr != nil {
+			return Status{}, fmt.Errorf("autostart: schtasks /Query %s: %w: %s (and %v)", name, err, strings.TrimSpace(out), serr)
 		}
 		return Status{}, fmt.Errorf("autostart: schtasks /Query %s: %w: %s", name, err, strings.TrimSpace(out))
 	}
 	return Status{Installed: true, Command: strings.TrimSpace(out)}, nil
+}
+
+func (m TaskManager) schtasks() string {
+	if m.Schtasks != "" {
+		return m.Schtasks
+	}
+	return schtasksPath()
 }
