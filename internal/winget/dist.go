@@ -14,20 +14,18 @@ import (
 
 	"github.com/svcship/svcship/config"
 	"github.com/svcship/svcship/internal/atomicfile"
+	"github.com/svcship/svcship/msi"
 	"github.com/svcship/svcship/version"
 )
 
 // MSI is one MSI the release ships, as the pipeline knows it.
 type MSI struct {
-	// Arch is the GOARCH: amd64, 386 or arm64.
-	Arch string
-	// Path is the MSI in dist/; its bytes are hashed here, so the manifest
-	// always matches the file that is uploaded.
+	// Path is the MSI in dist/. Everything the manifest says about the MSI
+	// (architecture, ProductCode, UpgradeCode, ProductVersion, SHA-256) is
+	// read from this file, so the manifest matches what is uploaded.
 	Path string
 	// URL is the MSI's download URL on the release (see GitHubDownloadURL).
 	URL string
-	// ProductCode is the MSI's ProductCode, in braces.
-	ProductCode string
 }
 
 // Release is what the pipeline knows about a release when its MSIs exist.
@@ -58,7 +56,7 @@ func PackageIdentifier(c *config.Config) (string, error) {
 	return id, nil
 }
 
-// FromConfig returns the manifest of release r, hashing each MSI's file.
+// FromConfig returns the manifest of release r, reading each MSI's file.
 func FromConfig(r Release) (Manifest, error) {
 	c := r.Config
 	id, err := PackageIdentifier(c)
@@ -82,18 +80,24 @@ func FromConfig(r Release) (Manifest, error) {
 		Copyright:         c.Product.Copyright,
 		PackageURL:        c.Product.Homepage,
 	}
-	for _, msi := range r.MSIs {
-		sum, err := hashFile(msi.Path)
+	for _, file := range r.MSIs {
+		f, err := readMSI(file.Path)
 		if err != nil {
 			return Manifest{}, err
 		}
+		if f.upgradeCode != c.Packaging.UpgradeCode {
+			return Manifest{}, fmt.Errorf("winget: %s has UpgradeCode %s, but packaging.upgrade_code is %s (an MSI of another product?)", file.Path, f.upgradeCode, c.Packaging.UpgradeCode)
+		}
+		if f.productVersion != msiVersion {
+			return Manifest{}, fmt.Errorf("winget: %s has ProductVersion %s, but version %s maps to %s (an MSI of another release?)", file.Path, f.productVersion, r.Version, msiVersion)
+		}
 		m.Installers = append(m.Installers, Installer{
-			Arch:           msi.Arch,
-			URL:            msi.URL,
-			SHA256:         sum,
-			ProductCode:    msi.ProductCode,
-			UpgradeCode:    c.Packaging.UpgradeCode,
-			DisplayVersion: msiVersion,
+			Arch:           f.arch,
+			URL:            file.URL,
+			SHA256:         f.sha256,
+			ProductCode:    f.productCode,
+			UpgradeCode:    f.upgradeCode,
+			DisplayVersion: f.productVersion,
 		})
 	}
 	return m, nil
@@ -101,7 +105,7 @@ func FromConfig(r Release) (Manifest, error) {
 
 // WriteDist writes the manifests of r to dist/winget/<id>/<version>/, each
 // file atomically, and returns their paths (version, installer, locale).
-// Every input is checked and every MSI hashed before the first file is
+// Every input is checked and every MSI read before the first file is
 // written.
 func WriteDist(dist string, r Release) ([]string, error) {
 	m, err := FromConfig(r)
@@ -137,15 +141,55 @@ func GitHubDownloadURL(ownerRepo, tag, name string) string {
 	return "https://github.com/" + ownerRepo + "/releases/download/" + url.PathEscape(tag) + "/" + url.PathEscape(name)
 }
 
-func hashFile(path string) (string, error) {
-	f, err := os.Open(path)
+// msiFacts are what the manifest needs from one MSI file.
+type msiFacts struct {
+	sha256, arch                             string
+	productCode, upgradeCode, productVersion string
+}
+
+// platforms maps the platform of an MSI's Template summary property to
+// GOARCH (msipkg writes x64, Arm64 and Intel).
+var platforms = map[string]string{"x64": "amd64", "Intel": "386", "Arm64": "arm64"}
+
+// readMSI hashes an MSI and reads its architecture and Property rows.
+func readMSI(path string) (msiFacts, error) {
+	data, err := os.ReadFile(path)
 	if err != nil {
-		return "", fmt.Errorf("winget: hash MSI: %w", err)
+		return msiFacts{}, fmt.Errorf("winget: read MSI: %w", err)
 	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("winget: hash MSI %s: %w", path, err)
+	sum := sha256.Sum256(data)
+	f := msiFacts{sha256: hex.EncodeToString(sum[:])}
+	db, err := msi.Open(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return msiFacts{}, fmt.Errorf("winget: %s: %w", path, err)
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	si, err := db.Summary()
+	if err != nil {
+		return msiFacts{}, fmt.Errorf("winget: %s: %w", path, err)
+	}
+	platform, _, _ := strings.Cut(si.Template, ";")
+	if f.arch = platforms[platform]; f.arch == "" {
+		return msiFacts{}, fmt.Errorf("winget: %s: summary Template %q names no platform svcship builds (expected x64, Intel or Arm64)", path, si.Template)
+	}
+	rows, err := db.Rows("Property")
+	if err != nil {
+		return msiFacts{}, fmt.Errorf("winget: %s: %w", path, err)
+	}
+	props := map[string]string{}
+	for _, row := range rows {
+		if len(row) == 2 {
+			k, _ := row[0].(string)
+			v, _ := row[1].(string)
+			props[k] = v
+		}
+	}
+	for _, p := range []struct {
+		name string
+		dst  *string
+	}{{"ProductCode", &f.productCode}, {"UpgradeCode", &f.upgradeCode}, {"ProductVersion", &f.productVersion}} {
+		if *p.dst = props[p.name]; *p.dst == "" {
+			return msiFacts{}, fmt.Errorf("winget: %s: Property table has no %s", path, p.name)
+		}
+	}
+	return f, nil
 }

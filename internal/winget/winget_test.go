@@ -2,22 +2,28 @@ package winget
 
 import (
 	"bytes"
+	"context"
+	"debug/pe"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"gopkg.in/yaml.v3"
 
 	"github.com/svcship/svcship/config"
+	"github.com/svcship/svcship/internal/testtool"
+	"github.com/svcship/svcship/msipkg"
 	"github.com/svcship/svcship/version"
 )
 
-// sample is a two-arch release; the hashes are those of the fixture bytes
-// in TestWriteDistHashesTheMSIs (computed with sha256sum).
+// sample is a two-arch release with made-up hashes and GUIDs.
 func sample() Manifest {
 	return Manifest{
 		PackageIdentifier: "ExampleLtd.hellosvc",
@@ -417,35 +423,89 @@ func TestConfigRejectsBadWingetID(t *testing.T) {
 	}
 }
 
-// TestWriteDistHashesTheMSIs writes two stand-in MSIs, and checks that the
-// manifests land under dist/winget/<id>/<version>/ and carry the SHA-256 of
-// those files (expected values from sha256sum), and still validate.
-func TestWriteDistHashesTheMSIs(t *testing.T) {
+// fakePE is a PE header for machine followed by payload: enough for msipkg,
+// which reads the machine type, to package it.
+func fakePE(machine uint16, payload string) []byte {
+	var b bytes.Buffer
+	dos := make([]byte, 0x40)
+	copy(dos, "MZ")
+	binary.LittleEndian.PutUint32(dos[0x3c:], 0x40)
+	b.Write(dos)
+	b.WriteString("PE\x00\x00")
+	if err := binary.Write(&b, binary.LittleEndian, pe.FileHeader{Machine: machine, Characteristics: 0x0102}); err != nil {
+		panic(err)
+	}
+	b.WriteString(payload)
+	return b.Bytes()
+}
+
+// buildMSIs writes svcship.yaml and stand-in executables to a temp folder
+// and builds a real MSI for each arch with msipkg, as the pipeline does.
+func buildMSIs(t *testing.T, tag string, arches ...string) (*config.Config, version.V, string, []MSI) {
+	t.Helper()
 	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "svcship.yaml")
+	if err := os.WriteFile(cfgPath, []byte(svcshipYAML), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := version.Parse(tag)
+	if err != nil {
+		t.Fatal(err)
+	}
 	dist := filepath.Join(dir, "dist")
-	c, err := config.Parse("svcship.yaml", []byte(svcshipYAML))
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := version.Parse("v1.2.3-rc.1")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var msis []MSI
-	for _, a := range []struct{ arch, content, code string }{
-		{"amd64", "svcship winget test MSI x64\n", "{2A7F3E10-6C4B-5D92-8E1A-B0C9D8E7F602}"},
-		{"arm64", "svcship winget test MSI arm64\n", "{5D0B4C7E-0E59-5F43-9A6B-2C1D8E7F6A01}"},
-	} {
-		name := "hellosvc_1.2.3-rc.1_windows_" + a.arch + ".msi"
+	for _, arch := range arches {
+		machine := map[string]uint16{"amd64": pe.IMAGE_FILE_MACHINE_AMD64, "386": pe.IMAGE_FILE_MACHINE_I386, "arm64": pe.IMAGE_FILE_MACHINE_ARM64}[arch]
+		bin := filepath.Join(dir, "bin", arch)
+		if err := os.MkdirAll(bin, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		app := filepath.Join(bin, "hellosvc.exe")
+		inst := filepath.Join(bin, "svcship-installer.exe")
+		if err := os.WriteFile(app, fakePE(machine, "hello service "+arch), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(inst, fakePE(machine, "installer "+arch), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		name := "hellosvc_" + v.String() + "_windows_" + arch + ".msi"
 		p := filepath.Join(dist, name)
-		if err := os.MkdirAll(dist, 0o755); err != nil {
-			t.Fatal(err)
+		spec := msipkg.Spec{Config: c, Arch: arch, Version: v, AppBinary: app, Installer: inst, Timestamp: time.Date(2026, 11, 25, 10, 30, 0, 0, time.UTC)}
+		if err := msipkg.BuildFile(context.Background(), spec, p); err != nil {
+			t.Fatalf("msipkg %s: %v", arch, err)
 		}
-		if err := os.WriteFile(p, []byte(a.content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		msis = append(msis, MSI{Arch: a.arch, Path: p, URL: GitHubDownloadURL("example/hellosvc", "v1.2.3-rc.1", name), ProductCode: a.code})
+		msis = append(msis, MSI{Path: p, URL: GitHubDownloadURL("example/hellosvc", tag, name)})
 	}
+	return c, v, dist, msis
+}
+
+// msiProperty reads one property with msitools, independently of svcship's
+// MSI reader.
+func msiProperty(t *testing.T, msiinfo, path, name string) string {
+	t.Helper()
+	out, err := exec.Command(msiinfo, "export", path, "Property").Output()
+	if err != nil {
+		t.Fatalf("msiinfo export %s Property: %v", path, err)
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		if k, v, ok := strings.Cut(strings.TrimRight(line, "\r"), "\t"); ok && k == name {
+			return v
+		}
+	}
+	t.Fatalf("%s: no property %s in:\n%s", path, name, out)
+	return ""
+}
+
+// TestWriteDistDescribesTheMSIs builds real MSIs with msipkg and checks that
+// the manifests land under dist/winget/<id>/<version>/, validate, and carry
+// each MSI's SHA-256 (sha256sum's) and ProductCode (msitools').
+func TestWriteDistDescribesTheMSIs(t *testing.T) {
+	tools := testtool.Require(t, "sha256sum", "msiinfo")
+	c, v, dist, msis := buildMSIs(t, "v1.2.3-rc.1", "amd64", "386", "arm64")
 	paths, err := WriteDist(dist, Release{Config: c, Version: v, MSIs: msis})
 	if err != nil {
 		t.Fatal(err)
@@ -472,32 +532,52 @@ func TestWriteDistHashesTheMSIs(t *testing.T) {
 	}
 	var inst struct {
 		Installers []struct {
-			Architecture    string `yaml:"Architecture"`
-			InstallerURL    string `yaml:"InstallerUrl"`
-			InstallerSha256 string `yaml:"InstallerSha256"`
-			ProductCode     string `yaml:"ProductCode"`
+			Architecture           string `yaml:"Architecture"`
+			InstallerURL           string `yaml:"InstallerUrl"`
+			InstallerSha256        string `yaml:"InstallerSha256"`
+			ProductCode            string `yaml:"ProductCode"`
+			AppsAndFeaturesEntries []struct {
+				DisplayVersion string `yaml:"DisplayVersion"`
+				ProductCode    string `yaml:"ProductCode"`
+				UpgradeCode    string `yaml:"UpgradeCode"`
+			} `yaml:"AppsAndFeaturesEntries"`
 		} `yaml:"Installers"`
 	}
 	if err := yaml.Unmarshal(data, &inst); err != nil {
 		t.Fatal(err)
 	}
-	want := []struct{ arch, url, sha, code string }{
-		{"arm64", "https://github.com/example/hellosvc/releases/download/v1.2.3-rc.1/hellosvc_1.2.3-rc.1_windows_arm64.msi", "ECEE4C33BE96102FAE33BD83B824A15EF8D7C3CB9DBA5EE4FB38756EA0C79D19", "{5D0B4C7E-0E59-5F43-9A6B-2C1D8E7F6A01}"},
-		{"x64", "https://github.com/example/hellosvc/releases/download/v1.2.3-rc.1/hellosvc_1.2.3-rc.1_windows_amd64.msi", "616B6ECABC3EAD33417E44ABF7F7A7D59D45922B4476687ECF301B6FF9C9DBCD", "{2A7F3E10-6C4B-5D92-8E1A-B0C9D8E7F602}"},
-	}
+	// Sorted by winget architecture: arm64, x64, x86.
+	want := []struct{ arch, goarch string }{{"arm64", "arm64"}, {"x64", "amd64"}, {"x86", "386"}}
 	if len(inst.Installers) != len(want) {
 		t.Fatalf("%d installers, want %d:\n%s", len(inst.Installers), len(want), data)
 	}
 	for i, w := range want {
 		got := inst.Installers[i]
-		if got.Architecture != w.arch || got.InstallerURL != w.url || got.InstallerSha256 != w.sha || got.ProductCode != w.code {
-			t.Errorf("installer %d = %+v, want %+v", i, got, w)
+		path := filepath.Join(dist, "hellosvc_1.2.3-rc.1_windows_"+w.goarch+".msi")
+		out, err := exec.Command(tools[0], path).Output()
+		if err != nil {
+			t.Fatalf("sha256sum: %v", err)
+		}
+		sum, _, _ := strings.Cut(string(out), " ")
+		code := msiProperty(t, tools[1], path, "ProductCode")
+		if got.Architecture != w.arch {
+			t.Errorf("installer %d: Architecture %s, want %s", i, got.Architecture, w.arch)
+		}
+		if wantURL := "https://github.com/example/hellosvc/releases/download/v1.2.3-rc.1/hellosvc_1.2.3-rc.1_windows_" + w.goarch + ".msi"; got.InstallerURL != wantURL {
+			t.Errorf("%s: InstallerUrl %s, want %s", w.arch, got.InstallerURL, wantURL)
+		}
+		if got.InstallerSha256 != strings.ToUpper(sum) {
+			t.Errorf("%s: InstallerSha256 %s, sha256sum says %s", w.arch, got.InstallerSha256, sum)
+		}
+		if got.ProductCode != code || len(got.AppsAndFeaturesEntries) != 1 || got.AppsAndFeaturesEntries[0].ProductCode != code {
+			t.Errorf("%s: ProductCode %s / %+v, msiinfo says %s", w.arch, got.ProductCode, got.AppsAndFeaturesEntries, code)
+		}
+		if e := got.AppsAndFeaturesEntries; len(e) == 1 && (e[0].UpgradeCode != "{8F1C2A6E-5B7D-4E3A-9C21-0D4B6A7E9F10}" || e[0].DisplayVersion != "1.2.3") {
+			t.Errorf("%s: ARP entry %+v, want UpgradeCode {8F1C2A6E-5B7D-4E3A-9C21-0D4B6A7E9F10} and DisplayVersion 1.2.3", w.arch, e[0])
 		}
 	}
-	for _, want := range []string{"UpgradeCode: '{8F1C2A6E-5B7D-4E3A-9C21-0D4B6A7E9F10}'", "DisplayVersion: 1.2.3\n", "PackageVersion: 1.2.3-rc.1\n"} {
-		if !bytes.Contains(data, []byte(want)) {
-			t.Errorf("installer manifest lacks %q:\n%s", want, data)
-		}
+	if !bytes.Contains(data, []byte("PackageVersion: 1.2.3-rc.1\n")) {
+		t.Errorf("installer manifest lacks PackageVersion 1.2.3-rc.1:\n%s", data)
 	}
 	sch := schemas(t)
 	for _, p := range paths {
@@ -510,8 +590,8 @@ func TestWriteDistHashesTheMSIs(t *testing.T) {
 		}
 	}
 
-	// Same inputs, same bytes.
-	again, err := WriteDist(filepath.Join(dir, "dist2"), Release{Config: c, Version: v, MSIs: msis})
+	// Same MSIs, same bytes.
+	again, err := WriteDist(filepath.Join(t.TempDir(), "dist2"), Release{Config: c, Version: v, MSIs: msis})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -525,26 +605,40 @@ func TestWriteDistHashesTheMSIs(t *testing.T) {
 }
 
 func TestWriteDistWritesNothingOnBadInput(t *testing.T) {
-	dist := filepath.Join(t.TempDir(), "dist")
-	c, err := config.Parse("svcship.yaml", []byte(strings.Replace(svcshipYAML, "  license: MIT\n", "", 1)))
+	c, v, dist, msis := buildMSIs(t, "v1.2.3", "amd64")
+	other, err := version.Parse("v1.2.4")
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := version.Parse("v1.2.3")
-	if err != nil {
+	noLicense := *c
+	noLicense.Product.License = ""
+	otherProduct := *c
+	otherProduct.Packaging.UpgradeCode = "{00000000-1111-2222-3333-444444444444}"
+	notMSI := filepath.Join(dist, "notes.msi")
+	if err := os.WriteFile(notMSI, []byte("not an MSI"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err = WriteDist(dist, Release{Config: c, Version: v, MSIs: []MSI{{Arch: "amd64", Path: "/nonexistent.msi"}}})
-	if err == nil || !strings.Contains(err.Error(), "winget: product.license is empty") {
-		t.Fatalf("err = %v", err)
-	}
-	c.Product.License = "MIT"
-	_, err = WriteDist(dist, Release{Config: c, Version: v, MSIs: []MSI{{Arch: "amd64", Path: filepath.Join(dist, "missing.msi")}}})
-	if err == nil || !strings.Contains(err.Error(), "winget: hash MSI") || !strings.Contains(err.Error(), "missing.msi") {
-		t.Fatalf("err = %v", err)
-	}
-	if _, err := os.Stat(filepath.Join(dist, "winget")); !os.IsNotExist(err) {
-		t.Fatalf("dist/winget exists after a failed write (stat: %v)", err)
+	for _, tt := range []struct {
+		name string
+		r    Release
+		want string
+	}{
+		{"no license", Release{Config: &noLicense, Version: v, MSIs: msis}, "winget: product.license is empty"},
+		{"missing file", Release{Config: c, Version: v, MSIs: []MSI{{Path: filepath.Join(dist, "missing.msi"), URL: msis[0].URL}}}, "winget: read MSI: open " + filepath.Join(dist, "missing.msi")},
+		{"not an MSI", Release{Config: c, Version: v, MSIs: []MSI{{Path: notMSI, URL: msis[0].URL}}}, "winget: " + notMSI + ": msi: "},
+		{"MSI of another version", Release{Config: c, Version: other, MSIs: msis}, "has ProductVersion 1.2.3, but version 1.2.4 maps to 1.2.4"},
+		{"MSI of another product", Release{Config: &otherProduct, Version: v, MSIs: msis}, "has UpgradeCode {8F1C2A6E-5B7D-4E3A-9C21-0D4B6A7E9F10}, but packaging.upgrade_code is {00000000-1111-2222-3333-444444444444}"},
+		{"relative URL", Release{Config: c, Version: v, MSIs: []MSI{{Path: msis[0].Path, URL: "hellosvc.msi"}}}, `winget: amd64 installer URL: "hellosvc.msi" is not an http(s) URL`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := WriteDist(dist, tt.r)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want it to contain %q", err, tt.want)
+			}
+			if _, err := os.Stat(filepath.Join(dist, "winget")); !os.IsNotExist(err) {
+				t.Fatalf("dist/winget exists after a failed write (stat: %v)", err)
+			}
+		})
 	}
 }
 
