@@ -37,6 +37,10 @@ type Config struct {
 	Packaging Packaging `yaml:"packaging" required:"true"`
 	// Release describes where releases are published. Optional.
 	Release Release `yaml:"release"`
+	// Signing is how exes, MSIs and scripts are Authenticode-signed.
+	// Optional: without it, the pfx method with the SVCSHIP_SIGN_*
+	// variables.
+	Signing *Signing `yaml:"signing"`
 
 	dir string // folder of the file Load read; relative paths start here
 }

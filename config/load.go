@@ -75,6 +75,13 @@ func Load(path string) (*Config, error) {
 			return nil, err
 		}
 	}
+	if sg := c.Signing; sg != nil {
+		for _, k := range []struct{ key, path string }{{"signing.ca_file", sg.CAFile}, {"signing.cert", sg.Cert}} {
+			if err := check(k.key, k.path); err != nil {
+				return nil, err
+			}
+		}
+	}
 	c.dir = dir
 	return c, nil
 }

@@ -190,6 +190,9 @@ func (c *Config) validate(errAt func(key, format string, args ...any) error) err
 	if r := c.Release.GitHub; r != "" && !ownerRepoRE.MatchString(r) {
 		return errAt("release.github", "%q is not owner/repo", r)
 	}
+	if err := c.validateSigning(errAt); err != nil {
+		return err
+	}
 	if id := c.Release.WingetID; id != "" && !wingetIDRE.MatchString(id) {
 		return errAt("release.winget_id", "%q is not a winget package identifier (expected Publisher.Package: 2 to 8 parts of 1-32 characters without spaces or \\ / : * ? \" < > |)", id)
 	}
@@ -242,6 +245,9 @@ func pathExt(p string) string {
 }
 
 func (c *Config) applyDefaults() {
+	if c.Signing != nil {
+		c.Signing.Defaults()
+	}
 	p, s := &c.Product, &c.Service
 	if p.DisplayName == "" {
 		p.DisplayName = p.Name
