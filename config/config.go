@@ -297,6 +297,13 @@ type Packaging struct {
 	// ExtraFiles are added to the zip and the MSI install folder, relative to
 	// svcship.yaml.
 	ExtraFiles []string `yaml:"extra_files"`
+	// SameVersionUpgrade lets an MSI replace an installed build of the same
+	// version (a rebuild, or 1.2.3 after 1.2.3-rc.1); false refuses it like
+	// a downgrade (default true; docs/msi.md).
+	SameVersionUpgrade *bool `yaml:"same_version_upgrade"`
+	// SuppressICE names MSI validation warnings not to print, e.g. ICE61
+	// (errors always fail the build; docs/msi.md lists the rules).
+	SuppressICE []string `yaml:"suppress_ice"`
 }
 
 // Release describes where releases go.

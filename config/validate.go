@@ -13,6 +13,7 @@ var (
 	productNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 	guidRE        = regexp.MustCompile(`^\{?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}?$`)
 	envNameRE     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	iceRuleRE     = regexp.MustCompile(`^(ICE[0-9]{2,3}|CABINET)$`)
 	ownerRepoRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$`)
 	// wingetIDRE is the PackageIdentifier pattern of winget's manifest schema.
 	wingetIDRE = regexp.MustCompile(`^[^.\s\\/:*?"<>|\x01-\x1f]{1,32}(\.[^.\s\\/:*?"<>|\x01-\x1f]{1,32}){1,7}$`)
@@ -187,6 +188,11 @@ func (c *Config) validate(errAt func(key, format string, args ...any) error) err
 	if d := c.Packaging.InstallDir; d != "" && (strings.ContainsAny(d, `<>:"/\|?*`) || strings.TrimSpace(d) != d) {
 		return errAt("packaging.install_dir", "%q is not a folder name (expected one name without \\ / : * ? \" < > |)", d)
 	}
+	for i, r := range c.Packaging.SuppressICE {
+		if !iceRuleRE.MatchString(r) {
+			return errAt(fmt.Sprintf("packaging.suppress_ice[%d]", i), "%q is not a validation rule name (expected e.g. ICE61, ICE82 or CABINET)", r)
+		}
+	}
 	if r := c.Release.GitHub; r != "" && !ownerRepoRE.MatchString(r) {
 		return errAt("release.github", "%q is not owner/repo", r)
 	}
@@ -352,6 +358,9 @@ func (c *Config) applyDefaults() {
 	if pk.Zip == nil {
 		pk.Zip = &t
 	}
+	if pk.SameVersionUpgrade == nil {
+		pk.SameVersionUpgrade = &t
+	}
 }
 
 // NormalizeGUID returns a GUID in the registry form MSI expects:
@@ -365,3 +374,9 @@ func (p Packaging) BuildsMSI() bool { return p.MSI == nil || *p.MSI }
 
 // BuildsZip reports whether zips are wanted.
 func (p Packaging) BuildsZip() bool { return p.Zip == nil || *p.Zip }
+
+// UpgradesSameVersion reports whether an MSI replaces an installed build of
+// the same version.
+func (p Packaging) UpgradesSameVersion() bool {
+	return p.SameVersionUpgrade == nil || *p.SameVersionUpgrade
+}

@@ -20,6 +20,7 @@ const (
 	catCustomSrc  = "CustomSource"
 	catWildCard   = "WildCardFilename"
 	catBinary     = "Binary"
+	catSDDL       = "FormattedSDDLText"
 )
 
 func rng(lo, hi int32) []int32 { return []int32{lo, hi} }
@@ -107,7 +108,7 @@ func standardTables() []Table {
 			{Name: "Password", Type: "S255", Category: catFormatted},
 			{Name: "Arguments", Type: "S255", Category: catFormatted},
 			fk("Component_", "s72", "Component"),
-			{Name: "Description", Type: "L255", Category: catText},
+			{Name: "Description", Type: "L255", Category: catFormatted},
 		}},
 		{Name: "ServiceControl", Columns: []Column{
 			{Name: "ServiceControl", Type: "s72", Key: true, Category: catIdentifier},
@@ -202,6 +203,45 @@ func standardTables() []Table {
 			{Name: "DelayActions", Type: "S0", Category: catText},
 			fk("Component_", "s72", "Component"),
 		}},
+		{Name: "MsiLockPermissionsEx", Columns: []Column{
+			{Name: "MsiLockPermissionsEx", Type: "s72", Key: true, Category: catIdentifier},
+			{Name: "LockObject", Type: "s72", Category: catIdentifier},
+			{Name: "Table", Type: "s32", Category: catIdentifier, Set: "CreateFolder;File;Registry;ServiceInstall"},
+			{Name: "SDDLText", Type: "s0", Category: catSDDL},
+			{Name: "Condition", Type: "S255", Category: catCondition},
+		}},
+		{Name: "LockPermissions", Columns: []Column{
+			{Name: "LockObject", Type: "s72", Key: true, Category: catIdentifier},
+			{Name: "Table", Type: "s32", Key: true, Category: catIdentifier, Set: "Directory;File;Registry"},
+			{Name: "Domain", Type: "S255", Key: true, Category: catFormatted},
+			{Name: "User", Type: "s255", Key: true, Category: catFormatted},
+			{Name: "Permission", Type: "I4", Range: rng(-2147483647, 2147483647)},
+		}},
+		{Name: "Shortcut", Columns: []Column{
+			{Name: "Shortcut", Type: "s72", Key: true, Category: catIdentifier},
+			fk("Directory_", "s72", "Directory"),
+			{Name: "Name", Type: "l128", Category: catFilename},
+			fk("Component_", "s72", "Component"),
+			{Name: "Target", Type: "s72", Category: "Shortcut"},
+			{Name: "Arguments", Type: "S255", Category: catFormatted},
+			{Name: "Description", Type: "L255", Category: catText},
+			{Name: "Hotkey", Type: "I2", Range: rng(0, 32767)},
+			{Name: "Icon_", Type: "S72", Category: catIdentifier, KeyTable: "Icon", KeyColumn: 1},
+			{Name: "IconIndex", Type: "I2", Range: rng(-32767, 32767)},
+			{Name: "ShowCmd", Type: "I2", Set: "1;3;7"},
+			{Name: "WkDir", Type: "S72", Category: catIdentifier},
+		}},
+		{Name: "Font", Columns: []Column{
+			withKey(fk("File_", "s72", "File")),
+			{Name: "FontTitle", Type: "S128", Category: catText},
+		}},
+		{Name: "MsiAssembly", Columns: []Column{
+			withKey(fk("Component_", "s72", "Component")),
+			fk("Feature_", "s38", "Feature"),
+			{Name: "File_Manifest", Type: "S72", Category: catIdentifier, KeyTable: "File", KeyColumn: 1},
+			{Name: "File_Application", Type: "S72", Category: catIdentifier, KeyTable: "File", KeyColumn: 1},
+			{Name: "Attributes", Type: "I2", Set: "0;1"},
+		}},
 		ValidationTable(),
 	}
 }
@@ -232,7 +272,8 @@ func ValidationTable() Table {
 // FeatureComponents, File, Media, the five sequence tables,
 // ServiceInstall, ServiceControl, Upgrade, LaunchCondition, Registry,
 // RemoveFile, CreateFolder, CustomAction, Binary, Icon, MsiFileHash,
-// MsiServiceConfig, MsiServiceConfigFailureActions and _Validation.
+// MsiServiceConfig, MsiServiceConfigFailureActions, MsiLockPermissionsEx,
+// LockPermissions, Shortcut, Font, MsiAssembly and _Validation.
 // Column types follow the Windows Installer SDK; Category, Range, KeyTable
 // and Set carry the SDK's validation data. The result is a fresh copy.
 func StandardTable(name string) (Table, bool) {

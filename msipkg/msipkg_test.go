@@ -125,10 +125,10 @@ func TestBuildReadBack(t *testing.T) {
 		arguments        string
 		startName        string
 	}{
-		{"amd64 native", "amd64", testYAML, "x64;1033", 200, "ProgramFiles64Folder", 256, "App", "--listen 127.0.0.1:18123 --name hellosvc", ""},
+		{"amd64 native", "amd64", testYAML, "x64;1033", 500, "ProgramFiles64Folder", 256, "App", "--listen 127.0.0.1:18123 --name hellosvc", ""},
 		{"arm64 native", "arm64", testYAML, "Arm64;1033", 500, "ProgramFiles64Folder", 256, "App", "--listen 127.0.0.1:18123 --name hellosvc", ""},
-		{"386 native", "386", testYAML, "Intel;1033", 200, "ProgramFilesFolder", 0, "App", "--listen 127.0.0.1:18123 --name hellosvc", ""},
-		{"amd64 hosted", "amd64", hosted, "x64;1033", 200, "ProgramFiles64Folder", 256, "Installer", `host --config "[INSTALLDIR]svcship.yaml"`, `NT SERVICE\hellosvc`},
+		{"386 native", "386", testYAML, "Intel;1033", 500, "ProgramFilesFolder", 0, "App", "--listen 127.0.0.1:18123 --name hellosvc", ""},
+		{"amd64 hosted", "amd64", hosted, "x64;1033", 500, "ProgramFiles64Folder", 256, "Installer", `host --config "[INSTALLDIR]svcship.yaml"`, `NT SERVICE\hellosvc`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -186,10 +186,24 @@ func TestBuildReadBack(t *testing.T) {
 			if sc == nil || asInt(sc[2]) != 0xA3 || sc[5] != tc.serviceComp {
 				t.Errorf("ServiceControl row %v, want events 0xA3 on %s", sc, tc.serviceComp)
 			}
-			ca := rowsByKey(t, r, "CustomAction")[actionConfigure]
-			saved := `"[CommonAppDataFolder]svcship\6D3C1E55-2B1F-4C8A-9E0D-7A1B2C3D4E5F\svcship.yaml"`
-			if ca == nil || asInt(ca[1]) != 3090 || ca[2] != "InstallerExe" || ca[3] != `configure --config "[INSTALLDIR]svcship.yaml" --restore-config `+saved {
+			cas := rowsByKey(t, r, "CustomAction")
+			if sp := cas[actionSavedPath]; sp == nil || asInt(sp[1]) != 51 || sp[2] != "SvcshipSavedConfig" ||
+				sp[3] != `[CommonAppDataFolder]svcship\6D3C1E55-2B1F-4C8A-9E0D-7A1B2C3D4E5F\svcship.yaml` {
+				t.Errorf("saved-path custom action %v", sp)
+			}
+			saved := `"[SvcshipSavedConfig]"`
+			ca := cas[actionConfigure]
+			if ca == nil || asInt(ca[1]) != 3090 || ca[2] != "InstallerExe" || ca[3] != `configure --config "[INSTALLDIR]svcship.yaml" --restore-config `+saved+
+				` --msi-property "SERVICE_ACCOUNT=[SERVICE_ACCOUNT]" --msi-property "SERVICE_START=[SERVICE_START]" --msi-property "SERVICE_ARGUMENTS=[SERVICE_ARGUMENTS]"` {
 				t.Errorf("configure custom action %v", ca)
+			}
+			// Rollback twin: 3090 + 0x100 (rollback) + 0x40 (exit code ignored).
+			if u := cas[actionConfigureUndo]; u == nil || asInt(u[1]) != 3410 || u[3] != `save-config --from "[INSTALLDIR]svcship.yaml" --to `+saved {
+				t.Errorf("configure rollback custom action %v", u)
+			}
+			// Forgetting is a commit action: 3090 + 0x200 + 0x40.
+			if fg := cas[actionForget]; fg == nil || asInt(fg[1]) != 3666 {
+				t.Errorf("forget custom action %v", fg)
 			}
 			save := rowsByKey(t, r, "CustomAction")[actionSave]
 			if save == nil || asInt(save[1]) != 3090|0x40 || save[3] != `save-config --from "[INSTALLDIR]svcship.yaml" --to `+saved {
@@ -203,8 +217,15 @@ func TestBuildReadBack(t *testing.T) {
 			if !(order("InstallServices") < order(actionConfigure) && order(actionConfigure) < order("StartServices")) {
 				t.Errorf("configure step at %d, not between InstallServices %d and StartServices %d", order(actionConfigure), order("InstallServices"), order("StartServices"))
 			}
-			if !(order("InstallValidate") < order("RemoveExistingProducts") && order("RemoveExistingProducts") < order("InstallInitialize")) {
-				t.Error("RemoveExistingProducts is not between InstallValidate and InstallInitialize")
+			// Inside the transaction, right after InstallInitialize.
+			if order("RemoveExistingProducts") != 1501 || order("InstallInitialize") != 1500 {
+				t.Errorf("RemoveExistingProducts at %d, want 1501 (InstallInitialize at %d)", order("RemoveExistingProducts"), order("InstallInitialize"))
+			}
+			if order(actionConfigureUndo) != order(actionConfigure)-1 {
+				t.Errorf("configure rollback at %d, want right before configure (%d)", order(actionConfigureUndo), order(actionConfigure))
+			}
+			if c := seq["StartServices"][1]; c != `VersionNT AND NOT (SERVICE_START~="manual" OR SERVICE_START~="disabled")` {
+				t.Errorf("StartServices condition %v", c)
 			}
 			if seq[actionConfigure][1] != "NOT REMOVE" {
 				t.Errorf("configure condition %v", seq[actionConfigure][1])

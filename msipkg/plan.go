@@ -25,14 +25,19 @@ import (
 
 // Fixed identifiers of the package (table keys, property names).
 const (
-	featureMain     = "Main"
-	dirInstall      = "INSTALLDIR"
-	cabStream       = "payload.cab"
-	iconKey         = "ProductIcon.ico"
-	propUpgrade     = "SVCSHIP_UPGRADE_FOUND" // older version installed: remove it
-	propNewer       = "SVCSHIP_NEWER_FOUND"   // newer version installed: refuse
-	propPurge       = "SVCSHIP_PURGE"         // msiexec /x ... SVCSHIP_PURGE=1 also forgets the saved svcship.yaml
-	propPassword    = "SVCSHIP_SERVICE_PASSWORD"
+	featureMain = "Main"
+	dirInstall  = "INSTALLDIR"
+	cabStream   = "payload.cab"
+	iconKey     = "ProductIcon.ico"
+	propUpgrade = "SVCSHIP_UPGRADE_FOUND" // older version installed: remove it
+	propNewer   = "SVCSHIP_NEWER_FOUND"   // newer version installed: refuse
+	propPurge   = "SVCSHIP_PURGE"         // msiexec /x ... SVCSHIP_PURGE=1 also forgets the saved svcship.yaml
+	// Public properties a deployment tool passes on the msiexec command
+	// line (docs/msi.md, "Deployment properties").
+	propPassword    = "SERVICE_PASSWORD" // a user account's password: hidden, used only by ServiceInstall
+	propAccount     = "SERVICE_ACCOUNT"
+	propStart       = "SERVICE_START"
+	propArguments   = "SERVICE_ARGUMENTS"
 	actionConfigure = "SvcshipConfigureService"
 	actionSave      = "SvcshipSaveConfig"
 	actionRestore   = "SvcshipRestoreConfig"
@@ -40,6 +45,14 @@ const (
 	actionAutoDel   = "SvcshipAutostartRemove"
 	actionForget    = "SvcshipForgetConfig"
 	actionARPDir    = "SvcshipSetARPINSTALLLOCATION"
+	actionSavedPath = "SvcshipSetSavedConfigPath"
+	propSavedPath   = "SvcshipSavedConfig" // private: set by actionSavedPath only
+	// Rollback twins: sequenced just before the action they undo, they
+	// run only if the installation fails and rolls back.
+	actionConfigureUndo = "SvcshipConfigureServiceRollback"
+	actionRestoreUndo   = "SvcshipRestoreConfigRollback"
+	actionAutoAddUndo   = "SvcshipAutostartAddRollback"
+	actionAutoDelUndo   = "SvcshipAutostartRemoveRollback"
 
 	// Component attributes.
 	comp64 = 0x100
@@ -60,11 +73,24 @@ const (
 	caExeDeferredSystem = 18 | 0x400 | 0x800
 	caIgnoreExitCode    = 0x40
 	caSetProperty       = 51
+	// In-script options (https://learn.microsoft.com/en-us/windows/win32/msi/custom-action-in-script-execution-options):
+	// 0x100 with 0x400 is a rollback action, 0x200 with 0x400 a commit action.
+	caRollback = 0x100
+	caCommit   = 0x200
 
 	// Upgrade attributes.
 	upMigrateFeatures = 0x1
 	upOnlyDetect      = 0x2
+	upMinInclusive    = 0x100
 	upMaxInclusive    = 0x200
+
+	// installDirSDDL is the DACL of INSTALLDIR (MsiLockPermissionsEx,
+	// https://learn.microsoft.com/en-us/windows/win32/msi/msilockpermissionsex-table;
+	// SDDL: https://learn.microsoft.com/en-us/windows/win32/secauthz/security-descriptor-string-format):
+	// protected (P) so nothing is inherited from a writable parent such as
+	// D:\, SYSTEM and Administrators full control, Users read and execute,
+	// inherited by every subfolder and file (OICI).
+	installDirSDDL = "D:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;FRFX;;;BU)"
 
 	eventLogKey = `SYSTEM\CurrentControlSet\Services\EventLog\Application\`
 )
@@ -82,12 +108,14 @@ type archInfo struct {
 func lookupArch(arch string) (archInfo, error) {
 	switch arch {
 	case "amd64":
-		return archInfo{"x64;1033", 200, "ProgramFiles64Folder", comp64, pe.IMAGE_FILE_MACHINE_AMD64, "x64"}, nil
+		// Schema 500 everywhere: MsiLockPermissionsEx (the install
+		// folder's DACL) needs Windows Installer 5.0 (Windows 7 and later).
+		return archInfo{"x64;1033", 500, "ProgramFiles64Folder", comp64, pe.IMAGE_FILE_MACHINE_AMD64, "x64"}, nil
 	case "arm64":
 		// Arm64 packages need Windows Installer 5.0 (schema 500).
 		return archInfo{"Arm64;1033", 500, "ProgramFiles64Folder", comp64, pe.IMAGE_FILE_MACHINE_ARM64, "Arm64"}, nil
 	case "386":
-		return archInfo{"Intel;1033", 200, "ProgramFilesFolder", 0, pe.IMAGE_FILE_MACHINE_I386, "x86"}, nil
+		return archInfo{"Intel;1033", 500, "ProgramFilesFolder", 0, pe.IMAGE_FILE_MACHINE_I386, "x86"}, nil
 	}
 	return archInfo{}, inputErr("arch %q is not amd64, 386 or arm64", arch)
 }
@@ -99,7 +127,7 @@ type payloadFile struct {
 	name      string // long file name
 	data      []byte
 	compAttr  int
-	stableID  string // input of the ComponentId, stable across versions
+	version   fileVersion // from VERSIONINFO; empty for unversioned files
 }
 
 // pkg is a fully checked package, ready to be written.
@@ -235,12 +263,20 @@ func plan(spec Spec) (*pkg, error) {
 	if err != nil {
 		return nil, err
 	}
+	appVer, err := versionOf("application binary", spec.AppBinary, app)
+	if err != nil {
+		return nil, err
+	}
+	instVer, err := versionOf("installer binary", spec.Installer, inst)
+	if err != nil {
+		return nil, err
+	}
 	p.files = append(p.files,
-		payloadFile{key: "AppExe", component: "App", name: appName, data: app, compAttr: a.compAttr, stableID: "app"},
-		payloadFile{key: "InstallerExe", component: "Installer", name: InstallerName, data: inst, compAttr: a.compAttr, stableID: "installer"},
+		payloadFile{key: "AppExe", component: "App", name: appName, data: app, compAttr: a.compAttr, version: appVer},
+		payloadFile{key: "InstallerExe", component: "Installer", name: InstallerName, data: inst, compAttr: a.compAttr, version: instVer},
 		// An edited svcship.yaml survives upgrades through save-config
 		// and configure --restore-config (see the custom actions).
-		payloadFile{key: "ConfigYaml", component: "Config", name: config.FileName, data: cfgData, compAttr: a.compAttr, stableID: "config"},
+		payloadFile{key: "ConfigYaml", component: "Config", name: config.FileName, data: cfgData, compAttr: a.compAttr},
 	)
 	extras := spec.ExtraFiles
 	if extras == nil {
@@ -259,7 +295,7 @@ func plan(spec Spec) (*pkg, error) {
 		}
 		p.files = append(p.files, payloadFile{
 			key: fmt.Sprintf("Extra%d", i+1), component: fmt.Sprintf("Extra%d", i+1), name: name, data: data,
-			compAttr: a.compAttr, stableID: "extra:" + strings.ToLower(name),
+			compAttr: a.compAttr,
 		})
 	}
 	seen := map[string]string{}
@@ -313,6 +349,19 @@ func plan(spec Spec) (*pkg, error) {
 	return p, nil
 }
 
+// versionOf reads an executable's VERSIONINFO for File.Version and
+// File.Language; an executable without one is an unversioned file.
+func versionOf(what, path string, data []byte) (fileVersion, error) {
+	v, err := readFileVersion(data)
+	if errors.Is(err, errNoVersion) {
+		return fileVersion{}, nil
+	}
+	if err != nil {
+		return fileVersion{}, inputErr("%s %s: VERSIONINFO resource: %v", what, path, err)
+	}
+	return v, nil
+}
+
 // checkText rejects configuration strings Windows Installer cannot carry.
 func checkText(c *config.Config) error {
 	for _, f := range []struct{ key, val string }{
@@ -349,8 +398,8 @@ func checkText(c *config.Config) error {
 	case c.Service.EventSource == "" || strings.ContainsAny(c.Service.EventSource, `/\[]{}`):
 		return inputErr("service.event_source %q is empty or contains / \\ [ ] { }", c.Service.EventSource)
 	}
-	if n := utf8.RuneCountInString(c.Service.Description); n > 255 {
-		return inputErr("service.description is %d characters; the MSI ServiceInstall table holds at most 255", n)
+	if n := utf8.RuneCountInString(formatEscape(c.Service.Description)); n > 255 {
+		return inputErr("service.description is %d characters once [ ] { } are escaped; the MSI ServiceInstall table holds at most 255", n)
 	}
 	if n := utf8.RuneCountInString(c.Service.DisplayName); n > 255 {
 		return inputErr("service.display_name is %d characters; the MSI ServiceInstall table holds at most 255", n)
@@ -387,12 +436,6 @@ func formatEscape(s string) string {
 	return b.String()
 }
 
-// componentID is stable across versions: upgrades then replace the same
-// components instead of orphaning them.
-func (p *pkg) componentID(stable string) string {
-	return derive("component", p.upgradeCode.String(), p.spec.Arch, stable).String()
-}
-
 func (p *pkg) add(table string, r row) { p.tables[table] = append(p.tables[table], r) }
 
 func (p *pkg) fillTables() error {
@@ -412,7 +455,11 @@ func (p *pkg) fillTables() error {
 		{"ALLUSERS", "1"},
 		{"ARPNOMODIFY", "1"},
 		{"ARPCOMMENTS", c.Product.Description},
-		{"SecureCustomProperties", strings.Join([]string{dirInstall, propNewer, propPurge, propUpgrade}, ";")},
+		// Public properties that reach the server side of a managed
+		// install (https://learn.microsoft.com/en-us/windows/win32/msi/securecustomproperties).
+		{"SecureCustomProperties", strings.Join([]string{dirInstall, propNewer, propPurge, propArguments, propAccount, propPassword, propStart, propUpgrade}, ";")},
+		// Never written to a log (https://learn.microsoft.com/en-us/windows/win32/msi/msihiddenproperties).
+		{"MsiHiddenProperties", propPassword},
 	}
 	if h := c.Product.Homepage; h != "" {
 		props = append(props, [2]string{"ARPURLINFOABOUT", h}, [2]string{"ARPHELPLINK", h})
@@ -438,16 +485,28 @@ func (p *pkg) fillTables() error {
 	}
 	names := msiNames(longs)
 	for i, f := range p.files {
-		p.add("Component", row{"Component": f.component, "ComponentId": p.componentID(f.stableID), "Directory_": dirInstall,
+		// ComponentId is filled in by componentIDs once every row is known.
+		p.add("Component", row{"Component": f.component, "Directory_": dirInstall,
 			"Attributes": f.compAttr, "KeyPath": f.key})
 		p.add("FeatureComponents", row{"Feature_": featureMain, "Component_": f.component})
 		p.add("File", row{"File": f.key, "Component_": f.component, "FileName": names[f.name], "FileSize": len(f.data),
-			"Attributes": fileVital, "Sequence": i + 1})
+			"Version": f.version.version, "Language": f.version.language, "Attributes": fileVital, "Sequence": i + 1})
+		if f.version.version != "" {
+			// Versioned files are compared by version; a hash is only
+			// for unversioned ones (ICE60).
+			continue
+		}
 		sum := p.md5s[i]
 		p.add("MsiFileHash", row{"File_": f.key, "Options": 0,
 			"HashPart1": int32(binary.LittleEndian.Uint32(sum[0:])), "HashPart2": int32(binary.LittleEndian.Uint32(sum[4:])),
 			"HashPart3": int32(binary.LittleEndian.Uint32(sum[8:])), "HashPart4": int32(binary.LittleEndian.Uint32(sum[12:]))})
 	}
+	// INSTALLDIR gets an explicit, protected DACL wherever it is installed
+	// (INSTALLDIR=D:\Svc\ would otherwise inherit Authenticated Users:
+	// Modify from D:\). The lock needs a CreateFolder row to hang on.
+	p.add("CreateFolder", row{"Directory_": dirInstall, "Component_": "Installer"})
+	p.add("MsiLockPermissionsEx", row{"MsiLockPermissionsEx": "LockInstallDir", "LockObject": dirInstall, "Table": "CreateFolder",
+		"SDDLText": installDirSDDL})
 	p.add("Media", row{"DiskId": 1, "LastSequence": len(p.files), "Cabinet": "#" + cabStream})
 
 	svcComp := "App"
@@ -485,36 +544,63 @@ func (p *pkg) fillTables() error {
 	// of an upgrade, so the removal cannot decide by itself. The program
 	// folder is left empty; SVCSHIP_PURGE=1 also forgets the saved copy.
 	// Failures are ignored: saving settings must never block an uninstall.
-	saved := `[CommonAppDataFolder]svcship\` + strings.Trim(p.upgradeCode.String(), "{}") + `\` + config.FileName
+	// The saved copy's path is set once into a private property (folders
+	// are resolved by CostFinalize), which keeps every command line within
+	// the 255 characters of CustomAction.Target.
+	p.add("CustomAction", row{"Action": actionSavedPath, "Type": caSetProperty, "Source": propSavedPath,
+		"Target": `[CommonAppDataFolder]svcship\` + strings.Trim(p.upgradeCode.String(), "{}") + `\` + config.FileName})
+	saved := "[" + propSavedPath + "]"
 	installed := `[` + dirInstall + `]` + config.FileName
 	p.add("CustomAction", row{"Action": actionSave, "Type": caExeDeferredSystem | caIgnoreExitCode, "Source": "InstallerExe",
 		"Target": `save-config --from "` + installed + `" --to "` + saved + `"`})
-	p.add("CustomAction", row{"Action": actionForget, "Type": caExeDeferredSystem | caIgnoreExitCode, "Source": "InstallerExe",
+	// Forgetting is a commit action: it runs only once the uninstall has
+	// succeeded, so a removal that rolls back keeps the saved settings.
+	p.add("CustomAction", row{"Action": actionForget, "Type": caExeDeferredSystem | caCommit | caIgnoreExitCode, "Source": "InstallerExe",
 		"Target": `save-config --forget --to "` + saved + `"`})
+	// Should the install roll back after the saved settings were put back
+	// (and their saved copy removed), this saves them again, so a failed
+	// install loses no settings. Exit code ignored: a rollback must finish.
+	resave := `save-config --from "` + installed + `" --to "` + saved + `"`
 	if svc.Mode != config.ModeAutostart {
 		p.add("CustomAction", row{"Action": actionConfigure, "Type": caExeDeferredSystem, "Source": "InstallerExe",
-			"Target": `configure --config "` + installed + `" --restore-config "` + saved + `"`})
+			"Target": `configure --config "` + installed + `" --restore-config "` + saved + `"` + msiPropertyArgs()})
+		p.add("CustomAction", row{"Action": actionConfigureUndo, "Type": caExeDeferredSystem | caRollback | caIgnoreExitCode, "Source": "InstallerExe",
+			"Target": resave})
 	} else {
 		// No service to configure: restore the saved settings directly,
 		// then (for a task) let the installer register it from them.
 		p.add("CustomAction", row{"Action": actionRestore, "Type": caExeDeferredSystem, "Source": "InstallerExe",
 			"Target": `save-config --restore --from "` + saved + `" --to "` + installed + `"`})
+		p.add("CustomAction", row{"Action": actionRestoreUndo, "Type": caExeDeferredSystem | caRollback | caIgnoreExitCode, "Source": "InstallerExe",
+			"Target": resave})
 		if c.Autostart.Kind == "task" {
-			p.add("CustomAction", row{"Action": actionAutoAdd, "Type": caExeDeferredSystem, "Source": "InstallerExe",
-				"Target": `autostart add --config "` + installed + `"`})
-			p.add("CustomAction", row{"Action": actionAutoDel, "Type": caExeDeferredSystem | caIgnoreExitCode, "Source": "InstallerExe",
-				"Target": `autostart remove --config "` + installed + `"`})
+			add := `autostart add --config "` + installed + `"`
+			remove := `autostart remove --config "` + installed + `"`
+			p.add("CustomAction", row{"Action": actionAutoAdd, "Type": caExeDeferredSystem, "Source": "InstallerExe", "Target": add})
+			p.add("CustomAction", row{"Action": actionAutoAddUndo, "Type": caExeDeferredSystem | caRollback | caIgnoreExitCode, "Source": "InstallerExe",
+				"Target": remove})
+			p.add("CustomAction", row{"Action": actionAutoDel, "Type": caExeDeferredSystem | caIgnoreExitCode, "Source": "InstallerExe", "Target": remove})
+			p.add("CustomAction", row{"Action": actionAutoDelUndo, "Type": caExeDeferredSystem | caRollback | caIgnoreExitCode, "Source": "InstallerExe",
+				"Target": add})
 		}
 	}
 
-	// Major upgrade: remove any older (or same-version) build, refuse to
-	// replace a newer one.
-	p.add("Upgrade", row{"UpgradeCode": p.upgradeCode.String(), "VersionMin": p.msiVersion, "Attributes": upOnlyDetect,
+	// Major upgrade: remove any older build, and by default a build of
+	// the same version too (VersionMax inclusive, what ICE61 warns
+	// about; docs/msi.md). Refuse to replace a newer one. With
+	// packaging.same_version_upgrade: false the same version is refused
+	// like a newer one instead of being replaced.
+	detectAttr, removeAttr := upOnlyDetect, upMigrateFeatures|upMaxInclusive
+	refused := "A newer version of " + formatEscape(product) + " is already installed."
+	if !c.Packaging.UpgradesSameVersion() {
+		detectAttr, removeAttr = upOnlyDetect|upMinInclusive, upMigrateFeatures
+		refused = "This version or a newer version of " + formatEscape(product) + " is already installed."
+	}
+	p.add("Upgrade", row{"UpgradeCode": p.upgradeCode.String(), "VersionMin": p.msiVersion, "Attributes": detectAttr,
 		"ActionProperty": propNewer})
 	p.add("Upgrade", row{"UpgradeCode": p.upgradeCode.String(), "VersionMax": p.msiVersion,
-		"Attributes": upMigrateFeatures | upMaxInclusive, "ActionProperty": propUpgrade})
-	p.add("LaunchCondition", row{"Condition": "Installed OR NOT " + propNewer,
-		"Description": "A newer version of " + formatEscape(product) + " is already installed."})
+		"Attributes": removeAttr, "ActionProperty": propUpgrade})
+	p.add("LaunchCondition", row{"Condition": "Installed OR NOT " + propNewer, "Description": refused})
 
 	for _, s := range executeSequence(c) {
 		p.add("InstallExecuteSequence", row{"Action": s.action, "Condition": s.cond, "Sequence": s.seq})
@@ -522,10 +608,32 @@ func (p *pkg) fillTables() error {
 	for _, s := range uiSequence() {
 		p.add("InstallUISequence", row{"Action": s.action, "Condition": s.cond, "Sequence": s.seq})
 	}
+	for _, s := range adminUISequence() {
+		p.add("AdminUISequence", row{"Action": s.action, "Condition": s.cond, "Sequence": s.seq})
+	}
+	for _, s := range adminExecuteSequence() {
+		p.add("AdminExecuteSequence", row{"Action": s.action, "Condition": s.cond, "Sequence": s.seq})
+	}
+	for _, s := range advtExecuteSequence() {
+		p.add("AdvtExecuteSequence", row{"Action": s.action, "Condition": s.cond, "Sequence": s.seq})
+	}
 	for _, kv := range props {
 		p.add("Property", row{"Property": kv[0], "Value": kv[1]})
 	}
+	p.componentIDs()
 	return nil
+}
+
+// msiPropertyArgs passes the deployment properties to the configure step,
+// one --msi-property NAME=value each; an empty value means "not passed".
+// Each is quoted as one argument, so a value may hold spaces but not a
+// double quote (docs/msi.md).
+func msiPropertyArgs() string {
+	var b strings.Builder
+	for _, name := range []string{propAccount, propStart, propArguments} {
+		fmt.Fprintf(&b, ` --msi-property "%s=[%s]"`, name, name)
+	}
+	return b.String()
 }
 
 type step struct {
@@ -544,12 +652,18 @@ func executeSequence(c *config.Config) []step {
 		{"FileCost", "", 900},
 		{"CostFinalize", "", 1000},
 		{actionARPDir, "", 1001},
+		{actionSavedPath, "", 1002},
 		{"MigrateFeatureStates", "", 1200},
 		{"InstallValidate", "", 1400},
-		// Early removal: the old service is stopped and deleted before
-		// the new one is created, so its settings are always fresh.
-		{"RemoveExistingProducts", "", 1401},
 		{"InstallInitialize", "", 1500},
+		// Right after InstallInitialize, the removal of the old version is
+		// part of this installation's transaction: if anything later fails
+		// (the configure step, a task, starting the service), Windows
+		// Installer rolls the new version back and the old one, with its
+		// service, returns (https://learn.microsoft.com/en-us/windows/win32/msi/removeexistingproducts-action).
+		// It still runs first, so the old service is deleted before the new
+		// one is created and its settings are always fresh.
+		{"RemoveExistingProducts", "", 1501},
 		{"ProcessComponents", "", 1600},
 		{"UnpublishFeatures", "", 1800},
 		{"StopServices", "VersionNT", 1900},
@@ -564,7 +678,7 @@ func executeSequence(c *config.Config) []step {
 		{"InstallFiles", "", 4000},
 		{"WriteRegistryValues", "", 5000},
 		{"InstallServices", "VersionNT", 5800},
-		{"StartServices", "VersionNT", 5900},
+		{"StartServices", startCondition(c), 5900},
 		{"RegisterUser", "", 6000},
 		{"RegisterProduct", "", 6100},
 		{"PublishFeatures", "", 6300},
@@ -573,16 +687,68 @@ func executeSequence(c *config.Config) []step {
 	}
 	if c.Service.Mode != config.ModeAutostart {
 		// After the service exists, before it first starts: recovery and
-		// delayed start are in place for the very first start.
-		return append(seq, step{actionConfigure, "NOT REMOVE", 5850})
+		// delayed start are in place for the very first start. A rollback
+		// action comes before the action it undoes.
+		return append(seq, step{actionConfigureUndo, "NOT REMOVE", 5849}, step{actionConfigure, "NOT REMOVE", 5850})
 	}
-	seq = append(seq, step{actionRestore, "NOT REMOVE", 5840})
+	seq = append(seq, step{actionRestoreUndo, "NOT REMOVE", 5839}, step{actionRestore, "NOT REMOVE", 5840})
 	if c.Autostart.Kind == "task" {
-		seq = append(seq, step{actionAutoAdd, "NOT REMOVE", 5850},
+		seq = append(seq, step{actionAutoAddUndo, "NOT REMOVE", 5849}, step{actionAutoAdd, "NOT REMOVE", 5850},
 			// Before RemoveFiles deletes the installer that removes it.
-			step{actionAutoDel, `REMOVE~="ALL"`, 2005})
+			step{actionAutoDelUndo, `REMOVE~="ALL"`, 2004}, step{actionAutoDel, `REMOVE~="ALL"`, 2005})
 	}
 	return seq
+}
+
+// startCondition decides whether StartServices starts the service at the
+// end of the install: when the configured start type is auto (or
+// delayed-auto), unless SERVICE_START says manual or disabled; when it is
+// manual or disabled, only if SERVICE_START says auto or delayed-auto.
+// Starting a disabled service would fail the install.
+func startCondition(c *config.Config) string {
+	if c.Service.Start == config.StartManual || c.Service.Start == config.StartDisabled {
+		return `VersionNT AND (` + propStart + `~="auto" OR ` + propStart + `~="delayed-auto")`
+	}
+	return `VersionNT AND NOT (` + propStart + `~="manual" OR ` + propStart + `~="disabled")`
+}
+
+// Administrative installation (msiexec /a x.msi TARGETDIR=...) extracts the
+// files into an administrative image, and advertisement publishes the
+// product; the actions and their order follow the suggested sequences
+// (https://learn.microsoft.com/en-us/windows/win32/msi/suggested-adminexecutesequence,
+// .../suggested-advtexecutesequence, .../suggested-adminuisequence).
+func adminUISequence() []step {
+	return []step{
+		{"CostInitialize", "", 800},
+		{"FileCost", "", 900},
+		{"CostFinalize", "", 1000},
+		{"ExecuteAction", "", 1300},
+	}
+}
+
+func adminExecuteSequence() []step {
+	return []step{
+		{"CostInitialize", "", 800},
+		{"FileCost", "", 900},
+		{"CostFinalize", "", 1000},
+		{"InstallValidate", "", 1400},
+		{"InstallInitialize", "", 1500},
+		{"InstallAdminPackage", "", 3900},
+		{"InstallFiles", "", 4000},
+		{"InstallFinalize", "", 6600},
+	}
+}
+
+func advtExecuteSequence() []step {
+	return []step{
+		{"CostInitialize", "", 800},
+		{"CostFinalize", "", 1000},
+		{"InstallValidate", "", 1400},
+		{"InstallInitialize", "", 1500},
+		{"PublishFeatures", "", 6300},
+		{"PublishProduct", "", 6400},
+		{"InstallFinalize", "", 6600},
+	}
 }
 
 func uiSequence() []step {
@@ -646,22 +812,26 @@ func (p *pkg) serviceRows(svc config.Service, props *[][2]string) (string, error
 	case config.AccountNetworkService:
 		startName = `NT AUTHORITY\NetworkService`
 	case config.AccountVirtual:
+		// A virtual account has no password: the column stays NULL, which
+		// is what CreateService wants for it.
 		startName = `NT SERVICE\` + svc.Name
 	default:
-		// A user account: the password is given at install time
-		// (msiexec ... SVCSHIP_SERVICE_PASSWORD=...), never stored.
 		startName = formatEscape(svc.Account)
-		password = "[" + propPassword + "]"
-		*props = append(*props, [2]string{"MsiHiddenProperties", propPassword})
+		if !strings.HasSuffix(svc.Account, "$") {
+			// A user account: the password is given at install time
+			// (msiexec ... SERVICE_PASSWORD=...), hidden from the log,
+			// never stored, and used by this row alone. A managed service
+			// account (name$) has none.
+			password = "[" + propPassword + "]"
+		}
 	}
 	p.add("ServiceInstall", row{"ServiceInstall": "Service", "Name": svc.Name, "DisplayName": formatEscape(svc.DisplayName),
 		"ServiceType": serviceOwnProc, "StartType": start, "ErrorControl": errorNormalVital, "Dependencies": deps,
 		"StartName": startName, "Password": password, "Arguments": arguments, "Component_": svcComp,
-		"Description": svc.Description})
-	events := scStopInstall | scStopUninstall | scDelUninstall
-	if start == 2 {
-		events |= scStartInstall
-	}
+		"Description": formatEscape(svc.Description)})
+	// Start on install always; StartServices' condition (startCondition)
+	// decides, so SERVICE_START can change it at install time.
+	events := scStartInstall | scStopInstall | scStopUninstall | scDelUninstall
 	p.add("ServiceControl", row{"ServiceControl": "Service", "Name": svc.Name, "Event": events, "Wait": 1, "Component_": svcComp})
 
 	// Event log source: Windows Installer deletes these on uninstall.
@@ -727,4 +897,72 @@ func (p *pkg) autostartRows() error {
 	p.add("Registry", row{"Registry": "AutostartRun", "Root": 2, "Key": autostart.RunKey, "Name": formatEscape(c.Product.Name),
 		"Value": value, "Component_": "App"})
 	return nil
+}
+
+// componentIDs derives every ComponentId from what the component holds, so
+// it changes exactly when the component rules require a new one
+// (https://learn.microsoft.com/en-us/windows/win32/msi/what-happens-if-the-component-rules-are-broken,
+// .../organizing-applications-into-components): the target folder and the
+// name of every file (the key path among them), the registry keys and
+// values it writes, the services it installs (by name), the folders it
+// creates, and whether it is a 64-bit component. Content, versions, display
+// names and descriptions are not part of it: a new build of the same file
+// in the same place keeps the same component.
+func (p *pkg) componentIDs() {
+	dirs := map[string]row{}
+	for _, d := range p.tables["Directory"] {
+		dirs[d["Directory"].(string)] = d
+	}
+	var path func(id string, depth int) string
+	path = func(id string, depth int) string {
+		d, ok := dirs[id]
+		if !ok || depth > 32 {
+			return id
+		}
+		name := longName(d["DefaultDir"].(string))
+		parent, _ := d["Directory_Parent"].(string)
+		if parent == "" {
+			return id // TARGETDIR
+		}
+		if name == "." {
+			// A standard folder (ProgramFiles64Folder, ...) resolves by its
+			// own name.
+			return path(parent, depth+1) + `\` + id
+		}
+		return path(parent, depth+1) + `\` + strings.ToLower(name)
+	}
+	parts := map[string][]string{}
+	addPart := func(comp, s string) { parts[comp] = append(parts[comp], s) }
+	for _, c := range p.tables["Component"] {
+		comp := c["Component"].(string)
+		addPart(comp, fmt.Sprintf("dir=%s;64bit=%t;keypath=%s", path(c["Directory_"].(string), 0),
+			c["Attributes"].(int)&comp64 != 0, c["KeyPath"]))
+	}
+	for _, f := range p.tables["File"] {
+		addPart(f["Component_"].(string), "file="+strings.ToLower(longName(f["FileName"].(string)))+";key="+f["File"].(string))
+	}
+	for _, r := range p.tables["Registry"] {
+		name, _ := r["Name"].(string)
+		addPart(r["Component_"].(string), fmt.Sprintf("registry=%d;%s;%s", r["Root"], strings.ToLower(r["Key"].(string)), strings.ToLower(name)))
+	}
+	for _, s := range p.tables["ServiceInstall"] {
+		addPart(s["Component_"].(string), "service="+strings.ToLower(s["Name"].(string)))
+	}
+	for _, f := range p.tables["CreateFolder"] {
+		addPart(f["Component_"].(string), "folder="+path(f["Directory_"].(string), 0))
+	}
+	for _, c := range p.tables["Component"] {
+		comp := c["Component"].(string)
+		ps := parts[comp]
+		sort.Strings(ps)
+		c["ComponentId"] = derive(append([]string{"component", p.upgradeCode.String(), comp}, ps...)...).String()
+	}
+}
+
+// longName is the long part of a short|long file or folder name.
+func longName(s string) string {
+	if i := strings.IndexByte(s, '|'); i >= 0 {
+		return s[i+1:]
+	}
+	return s
 }

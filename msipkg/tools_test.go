@@ -61,7 +61,7 @@ func TestMsitools(t *testing.T) {
 				}
 			}
 			sum := run(t, dir, "msiinfo", "suminfo", path)
-			for _, want := range []string{"Template: x64;1033", "Subject: Hello Service", "Author: Example Corp", "Version: 200", "Source: 2", "Created: Wed Nov 25 10:30:00 2026"} {
+			for _, want := range []string{"Template: x64;1033", "Subject: Hello Service", "Author: Example Corp", "Version: 500", "Source: 2", "Created: Wed Nov 25 10:30:00 2026"} {
 				if !strings.Contains(sum, want) {
 					t.Errorf("msiinfo suminfo lacks %q:\n%s", want, sum)
 				}

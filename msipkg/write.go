@@ -14,8 +14,9 @@ import (
 // sorts the catalog itself; this only makes errors deterministic).
 var tableOrder = []string{
 	"Property", "Directory", "Component", "Feature", "FeatureComponents", "File", "MsiFileHash", "Media",
-	"ServiceInstall", "ServiceControl", "Registry", "RemoveFile", "CustomAction", "Upgrade", "LaunchCondition", "AppSearch", "RegLocator",
-	"Icon", "InstallExecuteSequence", "InstallUISequence",
+	"ServiceInstall", "ServiceControl", "Registry", "RemoveFile", "CreateFolder", "MsiLockPermissionsEx", "CustomAction", "Upgrade",
+	"LaunchCondition", "AppSearch", "RegLocator", "Icon", "InstallExecuteSequence", "InstallUISequence",
+	"AdminExecuteSequence", "AdminUISequence", "AdvtExecuteSequence",
 }
 
 // buildCab compresses the payload: one cabinet, files in File.Sequence
