@@ -137,12 +137,14 @@ type decoder struct {
 	lines map[string]int // key path -> line, for validation messages
 }
 
+// errAt and fail quote values with clipArgs: a string argument printed
+// with %q shows at most a short prefix.
 func (d *decoder) errAt(key, format string, args ...any) error {
-	return &Error{File: d.file, Line: d.lines[key], Key: key, Msg: fmt.Sprintf(format, args...)}
+	return &Error{File: d.file, Line: d.lines[key], Key: key, Msg: fmt.Sprintf(format, clipArgs(args)...)}
 }
 
 func (d *decoder) fail(n *yaml.Node, key, format string, args ...any) error {
-	return &Error{File: d.file, Line: n.Line, Key: key, Msg: fmt.Sprintf(format, args...)}
+	return &Error{File: d.file, Line: n.Line, Key: key, Msg: fmt.Sprintf(format, clipArgs(args)...)}
 }
 
 var (
@@ -162,7 +164,7 @@ func kindName(n *yaml.Node) string {
 	if n.Tag == "!!null" {
 		return "nothing"
 	}
-	return fmt.Sprintf("%q", n.Value)
+	return fmt.Sprintf("%q", clipped(n.Value))
 }
 
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, key string) error {
@@ -351,7 +353,7 @@ func parseSize(s string) (int64, error) {
 	}
 	n, err := strconv.ParseInt(t, 10, 64)
 	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("%q is not a size (expected e.g. 10MB, 512KiB or a number of bytes above 0)", s)
+		return 0, fmt.Errorf("%q is not a size (expected e.g. 10MB, 512KiB or a number of bytes above 0)", clipped(s))
 	}
 	return n * mult, nil
 }

@@ -26,13 +26,13 @@ func ValidateServiceName(name string) error {
 	case name == "":
 		return fmt.Errorf("service name is empty")
 	case len(name) > 256:
-		return fmt.Errorf("service name %q is longer than 256 characters", name)
+		return fmt.Errorf("service name %q is longer than 256 characters", clipped(name))
 	case strings.ContainsAny(name, `/\`):
-		return fmt.Errorf("service name %q contains '/' or '\\' (not allowed by the service manager)", name)
+		return fmt.Errorf("service name %q contains '/' or '\\' (not allowed by the service manager)", clipped(name))
 	}
 	for _, r := range name {
 		if r < 0x20 || r == 0x7f {
-			return fmt.Errorf("service name %q contains a control character", name)
+			return fmt.Errorf("service name %q contains a control character", clipped(name))
 		}
 	}
 	return nil
@@ -231,7 +231,7 @@ func validateAccount(a string) error {
 	case strings.Count(a, `\`) == 1 && !strings.HasPrefix(a, `\`) && !strings.HasSuffix(a, `\`):
 	case strings.Count(a, "@") == 1 && !strings.HasPrefix(a, "@") && !strings.HasSuffix(a, "@"):
 	default:
-		return fmt.Errorf("%q is not an account (expected LocalSystem, LocalService, NetworkService, virtual, or a user as DOMAIN\\user, .\\user or user@domain)", a)
+		return fmt.Errorf("%q is not an account (expected LocalSystem, LocalService, NetworkService, virtual, or a user as DOMAIN\\user, .\\user or user@domain)", clipped(a))
 	}
 	return nil
 }
