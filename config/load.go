@@ -54,26 +54,18 @@ func Load(path string) (*Config, error) {
 		return nil, err
 	}
 	dir := filepath.Dir(path)
+	// check: an existing file, relative to svcship.yaml or absolute.
 	check := func(key, rel string) error {
 		if rel == "" {
 			return nil
 		}
-		p := rel
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(dir, p)
-		}
-		if _, err := os.Stat(p); err != nil {
-			return &Error{File: path, Line: lines[key], Key: key, Msg: fmt.Sprintf("%q does not exist (paths are relative to %s)", rel, filepath.Base(path))}
+		if err := checkProjectFile(dir, rel, "the folder of "+filepath.Base(path), false); err != nil {
+			return &Error{File: path, Line: lines[key], Key: key, Msg: fmt.Sprintf("%q %v", clipped(rel), err)}
 		}
 		return nil
 	}
-	if err := check("product.icon", c.Product.Icon); err != nil {
+	if err := c.checkFiles(path, lines); err != nil {
 		return nil, err
-	}
-	for i, f := range c.Packaging.ExtraFiles {
-		if err := check(fmt.Sprintf("packaging.extra_files[%d]", i), f); err != nil {
-			return nil, err
-		}
 	}
 	if sg := c.Signing; sg != nil {
 		for _, k := range []struct{ key, path string }{{"signing.ca_file", sg.CAFile}, {"signing.cert", sg.Cert}} {

@@ -132,6 +132,16 @@ func (c *Config) validate(errAt func(key, format string, args ...any) error) err
 	if len(s.Recovery.Actions) > 32 {
 		return errAt("service.recovery.actions", "has %d actions (at most 32)", len(s.Recovery.Actions))
 	}
+	if d := s.Logs.Dir; d != "" {
+		if err := checkTargetDir(d); err != nil {
+			return errAt("service.logs.dir", "%v", err)
+		}
+	}
+	if d := s.WorkingDirectory; d != "" {
+		if err := checkTargetDir(d); err != nil {
+			return errAt("service.working_directory", "%v", err)
+		}
+	}
 	if s.Logs.Keep < 0 {
 		return errAt("service.logs.keep", "is %d (expected 0 or more rotated files)", s.Logs.Keep)
 	}
