@@ -42,7 +42,7 @@ type Info struct {
 	OriginalFilename string
 	ProductName      string
 	Comments         string
-	// IconPath is a .ico file; empty means no icon.
+	// IconPath is a .ico file (see CheckIcon); empty means no icon.
 	IconPath string
 	// Manifest is the application manifest; nil means DefaultManifest.
 	Manifest []byte
@@ -96,8 +96,9 @@ func Syso(info Info, arch string) ([]byte, error) {
 	vi.VarFileInfo.Translation.CharsetID = goversioninfo.CsUnicode
 	vi.ManifestPath = manifestPath
 	if info.IconPath != "" {
-		if _, err := os.Stat(info.IconPath); err != nil {
-			return nil, fmt.Errorf("resources: icon: %w", err)
+		// Checked here: the encoder would only say "bad magic number".
+		if err := CheckIcon(info.IconPath); err != nil {
+			return nil, err
 		}
 		vi.IconPath = info.IconPath
 	}

@@ -66,6 +66,12 @@ func cmdResources(_ context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	if p.Icon != "" {
 		info.IconPath = cfg.Resolve(p.Icon)
+		// Checked before any .syso is written, and told with the key the
+		// file came from.
+		if err := resources.CheckIcon(info.IconPath); err != nil {
+			fmt.Fprintf(stderr, "svcship resources: %s: product.icon: %s\n", *cfgPath, strings.TrimPrefix(strings.TrimPrefix(err.Error(), "resources: icon: "), "resources: icon "))
+			return 2
+		}
 	}
 	paths, err := resources.WriteAll(info, out, name, strings.Split(*arches, ","))
 	if err != nil {
