@@ -64,6 +64,7 @@ var commandHelp = []struct{ name, help string }{
 	{"restart", "stop, then start the service"},
 	{"status", "show the service's state and settings (--json for machines)"},
 	{"save-config", "keep a copy of svcship.yaml across an MSI upgrade (the MSI runs it)"},
+	{"doctor", "say what is wrong with the service and how to fix it (--json for machines)"},
 }
 
 // Usage prints the command list.
@@ -94,6 +95,8 @@ func Main(ctx context.Context, env Env, args []string) int {
 		return runControl(ctx, env, cmd, rest)
 	case "save-config":
 		return runSaveConfig(env, rest)
+	case "doctor":
+		return runDoctor(ctx, env, rest)
 	case "help", "-h", "--help":
 		Usage(env.Stdout)
 		return ExitOK
