@@ -134,9 +134,9 @@ func healthy(t *testing.T, yaml string) (*fakeSys, *fakeInsp) {
 			{Time: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC), Type: "information", ID: 1, Message: "service stopped"},
 		}},
 		files: map[string]string{
-			exePath:  "MZ",
-			hostExe:  "MZ",
-			logPath:  `{"time":"2026-12-01T10:00:01Z","level":"INFO","msg":"service running","service":"hellosvc"}` + "\n",
+			exePath:               "MZ",
+			hostExe:               "MZ",
+			logPath:               `{"time":"2026-12-01T10:00:01Z","level":"INFO","msg":"service running","service":"hellosvc"}` + "\n",
 			dir + `\svcship.yaml`: yaml,
 		},
 		dirs:  map[string]bool{logDir: true, dir: true},
