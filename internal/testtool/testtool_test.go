@@ -3,6 +3,7 @@ package testtool
 import (
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -36,8 +37,34 @@ func TestMissingToolSkipsOrFails(t *testing.T) {
 	}
 }
 
+// TestRequireFindsGo: Require returns, in the order asked, paths that run
+// the programs named (the go running this test and git, which CI has on
+// every runner).
 func TestRequireFindsGo(t *testing.T) {
-	if p := Path(t, "go"); p == "" {
-		t.Fatal("empty path for go")
+	paths := Require(t, "go", "git")
+	if len(paths) != 2 {
+		t.Fatalf("Require returned %d paths for 2 programs: %q", len(paths), paths)
+	}
+	for i, want := range []struct{ name, arg, output string }{
+		{"go", "version", "go version " + runtime.Version() + " "},
+		{"git", "--version", "git version "},
+	} {
+		p := paths[i]
+		if base := strings.TrimSuffix(filepath.Base(p), ".exe"); base != want.name {
+			t.Errorf("paths[%d] = %s, want a program named %s", i, p, want.name)
+		}
+		if !filepath.IsAbs(p) {
+			t.Errorf("paths[%d] = %s is not absolute", i, p)
+		}
+		out, err := exec.Command(p, want.arg).Output()
+		if err != nil {
+			t.Fatalf("%s %s: %v", p, want.arg, err)
+		}
+		if !strings.HasPrefix(string(out), want.output) {
+			t.Errorf("%s %s printed %q, want it to start with %q", p, want.arg, out, want.output)
+		}
+	}
+	if p := Path(t, "go"); p != paths[0] {
+		t.Errorf("Path(go) = %s, Require gave %s", p, paths[0])
 	}
 }
