@@ -7,17 +7,21 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/svcship/svcship/internal/testtool"
 )
 
 func TestBuildTimestamp(t *testing.T) {
 	repo := t.TempDir()
-	haveGit := exec.Command("git", "--version").Run() == nil
-	if haveGit {
+	// makeRepo commits once into repo; the one case that reads the commit
+	// time needs git, found through testtool (CI=true fails without it).
+	makeRepo := func(t *testing.T) {
+		git := testtool.Path(t, "git")
 		for _, args := range [][]string{
 			{"init", "-q"},
 			{"-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "--allow-empty", "-m", "x"},
 		} {
-			cmd := exec.Command("git", args...)
+			cmd := exec.Command(git, args...)
 			cmd.Dir = repo
 			cmd.Env = append(os.Environ(), "GIT_COMMITTER_DATE=2026-11-20T08:00:00Z", "GIT_AUTHOR_DATE=2026-11-20T08:00:00Z")
 			if out, err := cmd.CombinedOutput(); err != nil {
@@ -47,8 +51,8 @@ func TestBuildTimestamp(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if tc.needGit && !haveGit {
-				t.Skip("git not installed")
+			if tc.needGit {
+				makeRepo(t)
 			}
 			got, src, err := BuildTimestamp(context.Background(), env(tc.epoch), tc.dir)
 			if tc.err != "" {
