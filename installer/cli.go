@@ -198,6 +198,7 @@ func runInstall(ctx context.Context, env Env, cmd string, args []string) int {
 		stopTimeout = fs.Duration("stop-timeout", 0, "graceful stop bound for the service")
 		noStart     = fs.Bool("no-start", false, "install: do not start the service")
 		restoreFrom = fs.String("restore-config", "", "configure: first put back the svcship.yaml saved by save-config at this path")
+		logLevel    = fs.String("log-level", "", "set service.logs.level (debug, info, warn, error) in svcship.yaml; applies at the next start")
 		dryRun      = fs.Bool("dry-run", false, "print the plan, change nothing")
 		deps, argv  listFlag
 		envs        listFlag
@@ -224,6 +225,11 @@ func runInstall(ctx context.Context, env Env, cmd string, args []string) int {
 		}
 	}
 
+	if set["log-level"] {
+		if code := applyLogLevelFlag(env, c.config, *logLevel, *dryRun); code != ExitOK {
+			return code
+		}
+	}
 	cfg, cfgPath, err := loadConfig(env, c.config)
 	if err != nil {
 		return fail(env, err)
