@@ -12,6 +12,9 @@ import (
 func Example() {
 	var buf bytes.Buffer
 	w := msi.NewWriter(&buf)
+	// A fragment, not an installer package: skip the ICE validation that
+	// Close runs by default.
+	w.SetValidation(msi.ValidationOptions{Disabled: true})
 	for _, name := range []string{"Property", "Media"} {
 		t, _ := msi.StandardTable(name)
 		if err := w.CreateTable(t); err != nil {

@@ -14,6 +14,8 @@ type fixture struct {
 	rows    map[string][][]any
 	streams map[string][]byte
 	summary SummaryInfo
+	// validate runs ICE validation in Close (off for file-format tests).
+	validate bool
 }
 
 var buildTime = time.Date(2024, 6, 1, 12, 30, 0, 0, time.UTC)
@@ -96,6 +98,7 @@ func (f *fixture) write(t testing.TB) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	w := NewWriter(&buf)
+	w.SetValidation(ValidationOptions{Disabled: !f.validate})
 	for _, tb := range f.tables {
 		if err := w.CreateTable(tb); err != nil {
 			t.Fatal(err)

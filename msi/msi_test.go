@@ -168,6 +168,7 @@ func TestRoundTrip(t *testing.T) {
 func TestRowOrderByStringID(t *testing.T) {
 	var buf bytes.Buffer
 	w := NewWriter(&buf)
+	w.SetValidation(ValidationOptions{Disabled: true}) // file-format test, not an installer package
 	tb := Table{Name: "T", Columns: []Column{{Name: "K", Type: "s10", Key: true}, {Name: "N", Type: "i2", Key: true}, {Name: "V", Type: "I4"}}}
 	if err := w.CreateTable(tb); err != nil {
 		t.Fatal(err)
@@ -204,6 +205,7 @@ func testSummary() SummaryInfo {
 func TestStringPoolRefCounts(t *testing.T) {
 	var buf bytes.Buffer
 	w := NewWriter(&buf)
+	w.SetValidation(ValidationOptions{Disabled: true}) // file-format test, not an installer package
 	if err := w.CreateTable(std(t, "Property")); err != nil {
 		t.Fatal(err)
 	}
@@ -259,6 +261,7 @@ func TestLongStringRefs(t *testing.T) {
 func longStringDB(t testing.TB, n int) []byte {
 	var buf bytes.Buffer
 	w := NewWriter(&buf)
+	w.SetValidation(ValidationOptions{Disabled: true}) // file-format test, not an installer package
 	if err := w.CreateTable(std(t, "Property")); err != nil {
 		t.Fatal(err)
 	}
@@ -371,6 +374,7 @@ func TestWriterErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			w := NewWriter(io.Discard)
+			w.SetValidation(ValidationOptions{Disabled: true}) // file-format test, not an installer package
 			for _, n := range []string{"Property", "Media", "Binary"} {
 				if tc.name != "duplicate table" || n != "Property" {
 					if err := w.CreateTable(std(t, n)); err != nil {
@@ -389,6 +393,7 @@ func TestWriterErrors(t *testing.T) {
 func TestWriterErrorLeavesWriterUsable(t *testing.T) {
 	var buf bytes.Buffer
 	w := NewWriter(&buf)
+	w.SetValidation(ValidationOptions{Disabled: true}) // file-format test, not an installer package
 	if err := w.CreateTable(std(t, "Property")); err != nil {
 		t.Fatal(err)
 	}
@@ -475,6 +480,7 @@ func TestValidationRows(t *testing.T) {
 func TestAddValidation(t *testing.T) {
 	var buf bytes.Buffer
 	w := NewWriter(&buf)
+	w.SetValidation(ValidationOptions{Disabled: true}) // file-format test, not an installer package
 	for _, n := range []string{"Property", "File"} {
 		if err := w.CreateTable(std(t, n)); err != nil {
 			t.Fatal(err)

@@ -27,6 +27,9 @@ type Writer struct {
 	encNames map[string]string // encoded stream name -> what claimed it
 	summary  *SummaryInfo
 	closed   bool
+
+	validation ValidationOptions
+	findings   []Finding // warnings of the last Close
 }
 
 type wtable struct {
@@ -380,6 +383,14 @@ func (w *Writer) Close() error {
 	w.closed = true
 	if w.summary == nil {
 		return errors.New("msi: summary information not set (SetSummary)")
+	}
+	if !w.validation.Disabled {
+		// Nothing is written unless validation passes.
+		warnings, verr := w.validate()
+		w.findings = warnings
+		if verr != nil {
+			return verr
+		}
 	}
 	sum, err := w.summary.encode()
 	if err != nil {

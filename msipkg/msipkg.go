@@ -25,6 +25,7 @@ import (
 	"github.com/svcship/svcship/internal/atomicfile"
 
 	"github.com/svcship/svcship/config"
+	"github.com/svcship/svcship/msi"
 	"github.com/svcship/svcship/version"
 )
 
@@ -56,8 +57,15 @@ type Spec struct {
 	// Timestamp dates the package and its files: SOURCE_DATE_EPOCH or the
 	// commit time. Required; the builder never reads the clock.
 	Timestamp time.Time
-	// Logger receives progress messages (default: discard).
+	// Logger receives progress messages and validation warnings
+	// (default: discard).
 	Logger *slog.Logger
+	// SuppressICE names validation warnings not to report, e.g. "ICE61"
+	// (default: packaging.suppress_ice of Config). Errors always fail.
+	SuppressICE []string
+	// OnWarning, if set, receives every validation warning of the package
+	// (after suppression), in addition to the Logger.
+	OnWarning func(msi.Finding)
 }
 
 // Build writes the MSI described by spec to w. Every input is checked
@@ -67,7 +75,26 @@ func Build(w io.Writer, spec Spec) error {
 	if err != nil {
 		return err
 	}
-	return p.write(w)
+	if err := p.write(w); err != nil {
+		return err
+	}
+	p.report()
+	return nil
+}
+
+// report hands the validation warnings to the Logger and OnWarning.
+func (p *pkg) report() {
+	log := p.spec.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	for _, f := range p.warnings {
+		log.Warn("msi validation: "+f.Message, "rule", f.Rule, "table", f.Table, "row", f.Row, "column", f.Column,
+			"suppress", "packaging.suppress_ice: ["+f.Rule+"]")
+		if p.spec.OnWarning != nil {
+			p.spec.OnWarning(f)
+		}
+	}
 }
 
 // BuildFile builds the MSI into path atomically: it writes a temporary
@@ -96,6 +123,7 @@ func BuildFile(ctx context.Context, spec Spec, path string) error {
 	if err != nil {
 		return err
 	}
+	p.report()
 	log.Info("msi built", "path", path, "product_code", p.productCode.String(), "version", p.msiVersion, "arch", spec.Arch)
 	return nil
 }

@@ -125,9 +125,12 @@ func TestBuildReadBack(t *testing.T) {
 		arguments        string
 		startName        string
 	}{
-		{"amd64 native", "amd64", testYAML, "x64;1033", 500, "ProgramFiles64Folder", 256, "App", "--listen 127.0.0.1:18123 --name hellosvc", ""},
-		{"arm64 native", "arm64", testYAML, "Arm64;1033", 500, "ProgramFiles64Folder", 256, "App", "--listen 127.0.0.1:18123 --name hellosvc", ""},
-		{"386 native", "386", testYAML, "Intel;1033", 500, "ProgramFilesFolder", 0, "App", "--listen 127.0.0.1:18123 --name hellosvc", ""},
+		// The default account is the virtual account NT SERVICE\<name>.
+		{"amd64 native", "amd64", testYAML, "x64;1033", 500, "ProgramFiles64Folder", 256, "App", "--listen 127.0.0.1:18123 --name hellosvc", `NT SERVICE\hellosvc`},
+		{"arm64 native", "arm64", testYAML, "Arm64;1033", 500, "ProgramFiles64Folder", 256, "App", "--listen 127.0.0.1:18123 --name hellosvc", `NT SERVICE\hellosvc`},
+		{"386 native", "386", testYAML, "Intel;1033", 500, "ProgramFilesFolder", 0, "App", "--listen 127.0.0.1:18123 --name hellosvc", `NT SERVICE\hellosvc`},
+		{"amd64 LocalSystem", "amd64", strings.Replace(testYAML, "  dependencies: [Tcpip]\n", "  dependencies: [Tcpip]\n  account: LocalSystem\n", 1),
+			"x64;1033", 500, "ProgramFiles64Folder", 256, "App", "--listen 127.0.0.1:18123 --name hellosvc", ""},
 		{"amd64 hosted", "amd64", hosted, "x64;1033", 500, "ProgramFiles64Folder", 256, "Installer", `host --config "[INSTALLDIR]svcship.yaml"`, `NT SERVICE\hellosvc`},
 	}
 	for _, tc := range tests {
@@ -181,6 +184,9 @@ func TestBuildReadBack(t *testing.T) {
 			}
 			if (si[8] == nil && tc.startName != "") || (si[8] != nil && si[8] != tc.startName) {
 				t.Errorf("ServiceInstall StartName %v, want %q", si[8], tc.startName)
+			}
+			if si[9] != nil {
+				t.Errorf("ServiceInstall Password %v, want NULL for a built-in or virtual account", si[9])
 			}
 			sc := rowsByKey(t, r, "ServiceControl")["Service"]
 			if sc == nil || asInt(sc[2]) != 0xA3 || sc[5] != tc.serviceComp {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/svcship/svcship/autostart"
 	"github.com/svcship/svcship/internal/winargs"
+	"github.com/svcship/svcship/msi"
 
 	"github.com/svcship/svcship/config"
 )
@@ -146,6 +147,10 @@ type pkg struct {
 	// cab delivers the compressed payload; compression starts as soon as
 	// the files are read and overlaps the hashing and table building.
 	cab chan cabResult
+	// suppress names validation warnings not to report; warnings are
+	// what validation reported when the package was written.
+	suppress []string
+	warnings []msi.Finding
 }
 
 type cabResult struct {
@@ -231,7 +236,10 @@ func plan(spec Spec) (*pkg, error) {
 		return nil, inputErr("service.mode %q is not native, hosted or autostart", c.Service.Mode)
 	}
 
-	p := &pkg{spec: spec, arch: a, msiVersion: mv, upgradeCode: uc, tables: map[string][]row{}}
+	p := &pkg{spec: spec, arch: a, msiVersion: mv, upgradeCode: uc, tables: map[string][]row{}, suppress: spec.SuppressICE}
+	if p.suppress == nil {
+		p.suppress = c.Packaging.SuppressICE
+	}
 
 	// Payload: the app, the installer, svcship.yaml, extra files.
 	appName := c.Product.Binary + ".exe"

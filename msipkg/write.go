@@ -50,6 +50,8 @@ func (p *pkg) write(w io.Writer) error {
 	}
 	cabData := res.data
 	mw := msi.NewWriter(w)
+	// ICE validation runs in Close, before anything is written.
+	mw.SetValidation(msi.ValidationOptions{Suppress: p.suppress})
 	var schemas []msi.Table
 	for _, name := range tableOrder {
 		rows := p.tables[name]
@@ -126,5 +128,6 @@ func (p *pkg) write(w io.Writer) error {
 	if err := mw.Close(); err != nil {
 		return fmt.Errorf("msipkg: write: %w", err)
 	}
+	p.warnings = mw.Findings()
 	return nil
 }
