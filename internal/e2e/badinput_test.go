@@ -65,16 +65,18 @@ func TestBadInputFailsBeforeBuild(t *testing.T) {
 		tag      string // tag HEAD with this
 		dirty    bool   // leave an uncommitted file
 		want     []string
-		wantLine bool // the message carries svcship.yaml:<line>
 	}{
+		// The line numbers are those of the repository's svcship.yaml
+		// (product: on line 4, service.arguments on 24, upgrade_code on 35);
+		// editing that file above these keys means updating them here.
 		{name: "wrong type", yaml: replace(`arguments: ["--listen", "127.0.0.1:8080"]`, `arguments: 8080`),
-			want: []string{"svcship.yaml:", "service.arguments"}, wantLine: true},
+			want: []string{`svcship.yaml:24: service.arguments: got "8080", expected a list`}},
 		{name: "unknown key", yaml: replace("product:\n", "product:\n  colour: blue\n"),
-			want: []string{"svcship.yaml:", "product.colour"}, wantLine: true},
+			want: []string{"svcship.yaml:5: product.colour: unknown key (expected one of "}},
 		{name: "missing required key", yaml: replace("  company: svcship project\n", ""),
-			want: []string{"svcship.yaml", "product.company"}},
+			want: []string{"svcship.yaml:5: product.company: is required (missing in product)"}},
 		{name: "invalid upgrade code", yaml: replace("upgrade_code: 6B0F4C3E-2D8A-4E59-9A71-3C5D8E2F1B64", "upgrade_code: not-a-guid"),
-			want: []string{"svcship.yaml:", "packaging.upgrade_code"}, wantLine: true},
+			want: []string{`svcship.yaml:35: packaging.upgrade_code: "not-a-guid" is not a GUID`}},
 		{name: "non-semver tag", yaml: good, release: true, tag: "release-2026",
 			want: []string{`tag "release-2026" is not a semantic version`, "v1.2.3"}},
 		{name: "incomplete version tag", yaml: good, release: true, tag: "v1.2",
@@ -126,9 +128,6 @@ func TestBadInputFailsBeforeBuild(t *testing.T) {
 					t.Errorf("message lacks %q", w)
 				}
 			}
-			if tt.wantLine && !strings.Contains(msg, "svcship.yaml:"+firstDigit(msg)) {
-				t.Errorf("message has no line number")
-			}
 			if _, err := os.Stat(filepath.Join(dir, "dist")); err == nil {
 				t.Error("dist/ exists: something was built")
 			}
@@ -138,16 +137,6 @@ func TestBadInputFailsBeforeBuild(t *testing.T) {
 			}
 		})
 	}
-}
-
-// firstDigit returns the digit after "svcship.yaml:" (or "" when none), so
-// the caller can check the message carries a line number.
-func firstDigit(msg string) string {
-	_, after, ok := strings.Cut(msg, "svcship.yaml:")
-	if !ok || after == "" || after[0] < '0' || after[0] > '9' {
-		return "X"
-	}
-	return after[:1]
 }
 
 // TestBadConfigThroughMage checks the message reaches a user running the
