@@ -16,6 +16,7 @@ type fixture struct {
 	summary SummaryInfo
 	// validate runs ICE validation in Close (off for file-format tests).
 	validate bool
+	suppress []string
 }
 
 var buildTime = time.Date(2024, 6, 1, 12, 30, 0, 0, time.UTC)
