@@ -221,8 +221,12 @@ func (d *doctor) checkConfig() {
 	want := s.core()
 	fix := "run 'svcship-installer install' as administrator to apply svcship.yaml (then 'svcship-installer restart')"
 	diff := func(what, have, wantS string) {
+		verb := "differs"
+		if strings.HasSuffix(what, "s") {
+			verb = "differ" // arguments, dependencies, recovery actions
+		}
 		d.rep.add(Finding{Check: CheckConfig, Severity: SevError,
-			Message: fmt.Sprintf("%s differs from svcship.yaml: installed %s, svcship.yaml wants %s", what, have, wantS), Fix: fix})
+			Message: fmt.Sprintf("%s %s from svcship.yaml: installed %s, svcship.yaml wants %s", what, verb, have, wantS), Fix: fix})
 	}
 	n := len(d.rep.Findings)
 	haveArgs, wantArgs := winargs.Split(cur.BinaryPath), winargs.Split(want.BinaryPath)
@@ -258,7 +262,7 @@ func (d *doctor) checkConfig() {
 		diff("recovery actions", describeFailure(cur.Failure.Value), describeFailure(fa))
 	}
 	if cur.NonCrashFailures.OK && cur.NonCrashFailures.Value != s.nonCrash() {
-		diff("recovery on non-crash failures", onOff(cur.NonCrashFailures.Value), onOff(s.nonCrash()))
+		diff("recovery on non-crash failure", onOff(cur.NonCrashFailures.Value), onOff(s.nonCrash()))
 	}
 	if env := s.EnvironmentLines(); !slices.Equal(slices.Sorted(slices.Values(cur.Environment)), env) {
 		d.rep.add(Finding{Check: CheckConfig, Severity: SevWarning,

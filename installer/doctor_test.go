@@ -218,7 +218,7 @@ func TestDoctorDecisions(t *testing.T) {
 		}, 1, []want{{"config", "error", `binary path differs from svcship.yaml: installed C:\Old\hellosvc.exe, svcship.yaml wants C:\Program Files\Hello\hellosvc.exe`}}},
 		{"arguments differ", doctorYAML, nil, func(sys *fakeSys, _ *fakeInsp) {
 			sys.svcs["hellosvc"].core.BinaryPath = `"C:\Program Files\Hello\hellosvc.exe" --listen 0.0.0.0:80`
-		}, 1, []want{{"config", "error", `arguments differs from svcship.yaml: installed ["--listen" "0.0.0.0:80"], svcship.yaml wants []`}}},
+		}, 1, []want{{"config", "error", `arguments differ from svcship.yaml: installed ["--listen" "0.0.0.0:80"], svcship.yaml wants []`}}},
 		{"account differs", doctorYAML, nil, func(sys *fakeSys, _ *fakeInsp) { sys.svcs["hellosvc"].core.Account = "LocalSystem" }, 1, []want{
 			{"config", "error", `account differs from svcship.yaml: installed LocalSystem, svcship.yaml wants NT SERVICE\hellosvc`},
 		}},
@@ -229,17 +229,17 @@ func TestDoctorDecisions(t *testing.T) {
 			{"config", "error", "start type differs from svcship.yaml: installed delayed-auto, svcship.yaml wants auto"},
 		}},
 		{"dependencies differ", doctorYAML, nil, func(sys *fakeSys, _ *fakeInsp) { sys.svcs["hellosvc"].core.Dependencies = nil }, 1, []want{
-			{"config", "error", "dependencies differs from svcship.yaml: installed (none), svcship.yaml wants Tcpip"},
+			{"config", "error", "dependencies differ from svcship.yaml: installed (none), svcship.yaml wants Tcpip"},
 		}},
 		{"recovery differs", doctorYAML, nil, func(sys *fakeSys, _ *fakeInsp) {
 			sys.svcs["hellosvc"].fa = FailureActions{Steps: []FailureStep{{ActionNone, 0}}, ResetPeriod: time.Hour}
-		}, 1, []want{{"config", "error", "recovery actions differs from svcship.yaml: installed none after 0s (reset after 1h0m0s), svcship.yaml wants restart after 5s, restart after 10s, restart after 30s (reset after 24h0m0s)"}}},
+		}, 1, []want{{"config", "error", "recovery actions differ from svcship.yaml: installed none after 0s (reset after 1h0m0s), svcship.yaml wants restart after 5s, restart after 10s, restart after 30s (reset after 24h0m0s)"}}},
 		{"recovery unreadable (wine)", doctorYAML, nil, func(sys *fakeSys, _ *fakeInsp) { sys.wine = true }, 0, []want{
 			{"config", "info", "recovery actions cannot be read back on this system; not compared"},
 			{"config", "ok", "match svcship.yaml"},
 		}},
 		{"non-crash flag differs", doctorYAML, nil, func(sys *fakeSys, _ *fakeInsp) { sys.svcs["hellosvc"].nonCrash = false }, 1, []want{
-			{"config", "error", "recovery on non-crash failures differs from svcship.yaml: installed off, svcship.yaml wants on"},
+			{"config", "error", "recovery on non-crash failure differs from svcship.yaml: installed off, svcship.yaml wants on"},
 		}},
 		{"environment differs", doctorYAML, nil, func(sys *fakeSys, _ *fakeInsp) { sys.svcs["hellosvc"].env = []string{"MODE=on"} }, 0, []want{
 			{"config", "warning", "environment differs from svcship.yaml: installed MODE, svcship.yaml wants API_TOKEN, MODE"},

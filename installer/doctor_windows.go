@@ -228,7 +228,12 @@ func (winInspector) CanWrite(dir, account string) (bool, error) {
 	var mask uint32
 	r, _, _ := procGetEffectiveRightsFromACL.Call(uintptr(unsafe.Pointer(dacl)), uintptr(unsafe.Pointer(&t)), uintptr(unsafe.Pointer(&mask)))
 	if r != 0 {
-		return false, mapErr("effective rights of "+account+" on "+dir, windows.Errno(r))
+		en := windows.Errno(r)
+		if en == windows.ERROR_INVALID_FUNCTION || en == windows.ERROR_CALL_NOT_IMPLEMENTED {
+			// wine 8 implements GetEffectiveRightsFromAcl as a stub.
+			return false, fmt.Errorf("effective rights of %s on %s: %w (%w)", account, dir, ErrUnsupported, en)
+		}
+		return false, mapErr("effective rights of "+account+" on "+dir, en)
 	}
 	const fileAddFile = 0x0002 // FILE_ADD_FILE
 	return mask&fileAddFile != 0, nil
