@@ -105,6 +105,8 @@ func FromConfig(r Release) (Manifest, error) {
 
 // WriteDist writes the manifests of r to dist/winget/<id>/<version>/, each
 // file atomically, and returns their paths (version, installer, locale).
+// Call it once the MSIs are final: signing an MSI changes its bytes, and so
+// its SHA-256.
 // Every input is checked and every MSI read before the first file is
 // written.
 func WriteDist(dist string, r Release) ([]string, error) {
