@@ -320,7 +320,7 @@ func (s *Signer) signOne(ctx context.Context, path string) error {
 	}
 	if err := s.check(ctx, out); err != nil {
 		if s.method() == MethodCommand {
-			return fmt.Errorf("sign %s: the signer command %q exited 0 but %w", path, s.Command[0], err)
+			return fmt.Errorf("sign %s: the signer command [%s] exited 0 but %w", path, s.redact(strings.Join(s.Command, " ")), err)
 		}
 		return fmt.Errorf("sign %s: %w", name, err)
 	}

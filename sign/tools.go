@@ -177,7 +177,7 @@ func (s *Signer) signCommand(ctx context.Context, in, out string) error {
 	}
 	text, err := runTool(ctx, args[0], childEnv(baseEnv(), s.env), s.redact, args[1:]...)
 	if err != nil {
-		return fmt.Errorf("signer command %q failed: %w: %s", s.Command[0], err, strings.TrimSpace(text))
+		return fmt.Errorf("the signer command [%s] failed: %w: %s", s.redact(strings.Join(s.Command, " ")), err, strings.TrimSpace(text))
 	}
 	return nil
 }
@@ -251,7 +251,7 @@ func digestProblem(text string) string {
 			}
 		}
 	}
-	if strings.Contains(text, "No signature found") || len(pairs) == 0 {
+	if noSignature(text) || len(pairs) == 0 {
 		return "the file carries no Authenticode signature (osslsigncode verify: " + summary(text) + ")"
 	}
 	for _, p := range pairs {
@@ -264,6 +264,13 @@ func digestProblem(text string) string {
 		}
 	}
 	return ""
+}
+
+// noSignature reports osslsigncode saying a file carries no signature
+// ("No signature found" for PE files and scripts, "MSI file has no
+// signature" for MSIs).
+func noSignature(text string) bool {
+	return strings.Contains(text, "No signature found") || strings.Contains(text, "has no signature")
 }
 
 // summary keeps the lines of osslsigncode's report that say what failed.

@@ -72,7 +72,7 @@ func VerifyDetached(ctx context.Context, d Detached) (string, error) {
 		return "", fmt.Errorf("verify: unsigned file %s: not a file svcship signs (expected .exe, .dll, .sys, .msi, .ps1, .psm1 or .psd1)", d.Unsigned)
 	}
 	s := &Signer{Tool: d.Tool}
-	if text, _ := s.osslsigncode(ctx, "verify", "-in", d.Unsigned); !strings.Contains(text, "No signature found") {
+	if text, _ := s.osslsigncode(ctx, "verify", "-in", d.Unsigned); !noSignature(text) {
 		return "", fmt.Errorf("verify: %s is already signed (expected the unsigned local build)", d.Unsigned)
 	}
 	tmp, err := os.MkdirTemp("", "svcship-verify-")
