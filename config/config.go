@@ -129,8 +129,10 @@ type Service struct {
 	Mode Mode `yaml:"mode"`
 	// Start is auto (default), delayed-auto, manual or disabled.
 	Start StartType `yaml:"start"`
-	// Account is LocalSystem (default), LocalService, NetworkService,
-	// virtual, or a user account.
+	// Account is virtual (default: the virtual account NT SERVICE\<name>,
+	// which has no password and few rights), LocalService, NetworkService,
+	// LocalSystem, a managed service account DOMAIN\name$, or a user
+	// account. LocalSystem is used only when written here.
 	Account string `yaml:"account"`
 	// PasswordEnv names the environment variable that holds a user account's
 	// password. Never put the password itself in this file.
@@ -151,6 +153,11 @@ type Service struct {
 	Recovery Recovery `yaml:"recovery"`
 	// Logs is where the service's logs go.
 	Logs Logs `yaml:"logs"`
+	// DataDir is the folder the service may write its own data to
+	// (default %ProgramData%\<name>\data). The installer creates it, with
+	// the same permissions as the log folder, and passes it to the program
+	// as SVCSHIP_DATA_DIR.
+	DataDir string `yaml:"data_dir"`
 	// Hosted configures the supervisor in hosted mode.
 	Hosted Hosted `yaml:"hosted"`
 	// Health is how svcship-installer doctor checks that the service

@@ -49,6 +49,23 @@ func IsBuiltinAccount(account string) bool {
 	return strings.HasPrefix(strings.ToLower(account), `nt service\`)
 }
 
+// IsManagedAccount reports whether account is a (group) managed service
+// account, DOMAIN\name$, whose password Windows keeps.
+func IsManagedAccount(account string) bool {
+	dom, name, ok := strings.Cut(account, `\`)
+	return ok && dom != "" && len(name) > 1 && strings.HasSuffix(name, "$") && !strings.ContainsAny(name, `\@`)
+}
+
+// ValidateFolderPath checks a folder on the target machine as
+// service.logs.dir and service.data_dir accept it: an absolute Windows
+// path, or a path inside the install folder.
+func ValidateFolderPath(p string) error {
+	if p == "" {
+		return nil
+	}
+	return checkTargetDir(p)
+}
+
 func (c *Config) validate(errAt func(key, format string, args ...any) error) error {
 	p, s := &c.Product, &c.Service
 	if !productNameRE.MatchString(p.Name) {
@@ -94,7 +111,7 @@ func (c *Config) validate(errAt func(key, format string, args ...any) error) err
 		return errAt("service.account", "%v", err)
 	}
 	if s.PasswordEnv != "" {
-		if IsBuiltinAccount(s.Account) {
+		if IsBuiltinAccount(s.Account) || IsManagedAccount(s.Account) {
 			return errAt("service.password_env", "is set, but account %q needs no password", accountOrDefault(s.Account))
 		}
 		if !envNameRE.MatchString(s.PasswordEnv) {
@@ -140,6 +157,14 @@ func (c *Config) validate(errAt func(key, format string, args ...any) error) err
 	if d := s.WorkingDirectory; d != "" {
 		if err := checkTargetDir(d); err != nil {
 			return errAt("service.working_directory", "%v", err)
+		}
+	}
+	if d := s.DataDir; d != "" {
+		if err := checkTargetDir(d); err != nil {
+			return errAt("service.data_dir", "%v", err)
+		}
+		if s.Logs.Dir != "" && strings.EqualFold(strings.TrimRight(d, `\/`), strings.TrimRight(s.Logs.Dir, `\/`)) {
+			return errAt("service.data_dir", "%q is also the log folder (expected a folder of its own)", clipped(d))
 		}
 	}
 	if s.Logs.Keep < 0 {
@@ -248,7 +273,7 @@ func validateAccount(a string) error {
 
 func accountOrDefault(a string) string {
 	if a == "" {
-		return AccountLocalSystem
+		return AccountVirtual
 	}
 	return a
 }
@@ -287,7 +312,8 @@ func (c *Config) applyDefaults() {
 		s.Start = StartAuto
 	}
 	if s.Account == "" {
-		s.Account = AccountLocalSystem
+		// Least privilege unless svcship.yaml says otherwise.
+		s.Account = AccountVirtual
 	}
 	if s.EventSource == "" {
 		s.EventSource = s.Name

@@ -197,15 +197,20 @@ func runInstall(ctx context.Context, env Env, cmd string, args []string) int {
 		logDir      = fs.String("log-dir", "", `log folder (default %ProgramData%\<name>\logs)`)
 		stopTimeout = fs.Duration("stop-timeout", 0, "graceful stop bound for the service")
 		noStart     = fs.Bool("no-start", false, "install: do not start the service")
+		dataDir     = fs.String("data-dir", "", `the service's data folder (default %ProgramData%\<name>\data)`)
 		restoreFrom = fs.String("restore-config", "", "configure: first put back the svcship.yaml saved by save-config at this path")
+		repair      = fs.Bool("repair-folders", false, "take over a log, data or service folder another user created, and remove links planted in it")
+		secureDir   = fs.Bool("secure-install-dir", false, "install: reset the install folder's permissions when non-administrators can write to it")
 		logLevel    = fs.String("log-level", "", "set service.logs.level (debug, info, warn, error) in svcship.yaml; applies at the next start")
 		dryRun      = fs.Bool("dry-run", false, "print the plan, change nothing")
 		deps, argv  listFlag
 		envs        listFlag
+		msiProps    listFlag
 	)
 	fs.Var(&deps, "depends", "service this one depends on (repeatable, or comma-separated)")
 	fs.Var(&argv, "arg", "argument passed to the program (repeatable)")
 	fs.Var(&envs, "env", "KEY=VALUE added to the program's environment (repeatable)")
+	fs.Var(&msiProps, "msi-property", "configure: NAME=VALUE of a public MSI property that overrides svcship.yaml (SERVICE_ACCOUNT, SERVICE_START, SERVICE_ARGUMENTS; repeatable; an empty VALUE is ignored)")
 	if err := fs.Parse(args); err != nil {
 		return ExitUsage
 	}
@@ -215,12 +220,41 @@ func runInstall(ctx context.Context, env Env, cmd string, args []string) int {
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if *restoreFrom != "" {
-		target := c.config
-		if target == "" {
-			target = winJoin(env.Dir, config.FileName)
+	if cmd != "configure" && (set["msi-property"] || set["restore-config"]) {
+		return fail(env, bad("--msi-property and --restore-config are for configure (the MSI's step)"))
+	}
+	if cmd != "install" && set["secure-install-dir"] {
+		return fail(env, bad("--secure-install-dir is for install (the MSI locks its install folder itself)"))
+	}
+	overrides, err := parseMSIProperties(msiProps)
+	if err != nil {
+		return fail(env, err)
+	}
+	guard, err := newFolderGuard(env.Sys, env.Stdout, *repair, *dryRun)
+	if err != nil {
+		return fail(env, err)
+	}
+	target := c.config
+	if target == "" {
+		target = winJoin(env.Dir, config.FileName)
+	}
+	restored := false
+	if *restoreFrom != "" && !*dryRun {
+		restored, err = restoreConfig(env, guard, *restoreFrom, target)
+		var fe *FolderError
+		if errors.As(err, &fe) {
+			// A copy svcship did not save (planted by another user) is
+			// never applied; the freshly installed settings are, so that
+			// nobody can block an installation by planting one.
+			fmt.Fprintf(env.Stderr, "svcship-installer: warning: not restoring saved settings: %v\n", err)
+			err = nil
 		}
-		if err := restoreConfig(env, *restoreFrom, target); err != nil {
+		if err != nil {
+			return fail(env, err)
+		}
+	}
+	if len(overrides) > 0 {
+		if err := applyMSIProperties(env, target, overrides, *dryRun); err != nil {
 			return fail(env, err)
 		}
 	}
@@ -246,7 +280,7 @@ func runInstall(ctx context.Context, env Env, cmd string, args []string) int {
 	} else {
 		// No svcship.yaml: flags alone, with svcship.yaml's defaults.
 		t := true
-		s = Settings{Mode: config.ModeNative, Dir: env.Dir, Start: config.StartAuto, Account: config.AccountLocalSystem,
+		s = Settings{Mode: config.ModeNative, Dir: env.Dir, Start: config.StartAuto, Account: config.AccountVirtual,
 			StopTimeout: 20 * time.Second,
 			Recovery: config.Recovery{
 				Actions: []config.FailureAction{
@@ -343,6 +377,9 @@ func runInstall(ctx context.Context, env Env, cmd string, args []string) int {
 	if set["log-dir"] {
 		s.Logs.Dir = *logDir
 	}
+	if set["data-dir"] {
+		s.DataDir = *dataDir
+	}
 	if set["stop-timeout"] {
 		s.StopTimeout = *stopTimeout
 	}
@@ -350,22 +387,6 @@ func runInstall(ctx context.Context, env Env, cmd string, args []string) int {
 		return fail(env, bad("no service name: pass --name or put svcship.yaml beside the installer (or --config)"))
 	}
 
-	// A user account's password: from the environment, else a prompt.
-	if k, err := accountKind(s.Account); err == nil && k == accountUser {
-		if pwEnv != "" {
-			s.Password = env.Getenv(pwEnv)
-		}
-		if s.Password == "" && env.Prompt != nil && !*dryRun {
-			pw, err := env.Prompt(fmt.Sprintf("Password for %s: ", s.Account))
-			if err != nil {
-				return fail(env, fmt.Errorf("read password: %w", err))
-			}
-			s.Password = pw
-		}
-		if s.Password == "" && *dryRun {
-			s.Password = "(not needed for a dry run)"
-		}
-	}
 	// Validate before touching the system at all.
 	if err := s.Validate(); err != nil {
 		return fail(env, err)
@@ -378,6 +399,15 @@ func runInstall(ctx context.Context, env Env, cmd string, args []string) int {
 	if err != nil {
 		return fail(env, fmt.Errorf("query %s: %w", s.Name, err))
 	}
+	// A user account's password is needed only when install sets the
+	// account (a new service, or another account). configure never sets
+	// a user account: the MSI's ServiceInstall did, with the password.
+	if k, _ := accountKind(s.Account); k == accountUser && cmd == "install" &&
+		(cur == nil || !strings.EqualFold(cur.Account, s.serviceStartName())) {
+		if err := s.readPassword(env, pwEnv, *dryRun); err != nil {
+			return fail(env, err)
+		}
+	}
 	srcExists, err := env.Sys.EventSourceExists(s.eventSource())
 	if err != nil {
 		return fail(env, fmt.Errorf("event source %s: %w", s.eventSource(), err))
@@ -388,6 +418,18 @@ func runInstall(ctx context.Context, env Env, cmd string, args []string) int {
 	}
 	plan, err := Diff(&s, cur, srcExists, scope)
 	if err != nil {
+		return fail(env, err)
+	}
+	if cmd == "install" {
+		if err := checkInstallDir(guard, s.Dir, *secureDir); err != nil {
+			return fail(env, err)
+		}
+	}
+	pd, err := env.Sys.ProgramData()
+	if err != nil {
+		return fail(env, err)
+	}
+	if err := secureServiceFolders(guard, &s, s.resolveFolders(pd)); err != nil {
 		return fail(env, err)
 	}
 	if *dryRun {
@@ -410,6 +452,13 @@ func runInstall(ctx context.Context, env Env, cmd string, args []string) int {
 	}
 	for _, sk := range plan.Skipped {
 		fmt.Fprintf(env.Stdout, "%s: not compared: %s\n", s.Name, sk)
+	}
+	if restored {
+		// Only now: a configure step that failed above kept the copy for
+		// the next attempt (or the rolled-back old version).
+		if err := forgetSaved(env, guard, *restoreFrom); err != nil {
+			return fail(env, err)
+		}
 	}
 	if cmd == "configure" || *noStart {
 		return ExitOK
@@ -496,6 +545,7 @@ func runControl(ctx context.Context, env Env, cmd string, args []string) int {
 	var c common
 	c.register(fs)
 	asJSON := fs.Bool("json", false, "status: print JSON")
+	purge := fs.Bool("purge", false, "uninstall: also remove the service's data folder")
 	if err := fs.Parse(args); err != nil {
 		return ExitUsage
 	}
@@ -503,13 +553,18 @@ func runControl(ctx context.Context, env Env, cmd string, args []string) int {
 		fmt.Fprintf(env.Stderr, "svcship-installer %s: unexpected argument %q\n", cmd, fs.Arg(0))
 		return ExitUsage
 	}
+	if *purge && cmd != "uninstall" {
+		return fail(env, bad("--purge is for uninstall"))
+	}
 	name, source := c.name, c.name
+	var folders Settings // where the service's folders are
 	if c.config != "" || c.name == "" {
-		cfg, _, err := loadConfig(env, c.config)
+		cfg, cfgPath, err := loadConfig(env, c.config)
 		if err != nil {
 			return fail(env, err)
 		}
 		if cfg != nil {
+			folders = FromConfig(cfg, env.Dir, cfgPath)
 			if cfg.Service.Mode == config.ModeAutostart {
 				return autostartControl(ctx, env, cmd, c.config)
 			}
@@ -565,6 +620,10 @@ func runControl(ctx context.Context, env Env, cmd string, args []string) int {
 			return ExitNotInstalled
 		}
 		if err == nil {
+			folders.Name = name
+			for _, l := range removeFolders(env, &folders, *purge) {
+				fmt.Fprintln(env.Stdout, l)
+			}
 			fmt.Fprintf(env.Stdout, "%s uninstalled\n", name)
 		}
 	}
@@ -614,4 +673,51 @@ func autostartControl(ctx context.Context, env Env, cmd, cfgFlag string) int {
 		return autostartInstead(ctx, env, "status", path)
 	}
 	return fail(env, bad("service.mode is autostart: there is no service to %s", cmd))
+}
+
+// readPassword fills in a user account's password from the environment
+// variable pwEnv, else from a prompt on the console. Without a console
+// (a service, an MSI custom action, a pipe) it never waits for input: it
+// fails at once and says what to set.
+func (s *Settings) readPassword(env Env, pwEnv string, dryRun bool) error {
+	if pwEnv != "" {
+		s.Password = env.Getenv(pwEnv)
+	}
+	if s.Password != "" {
+		return nil
+	}
+	if dryRun {
+		s.Password = "(not needed for a dry run)"
+		return nil
+	}
+	if env.Prompt == nil {
+		if pwEnv == "" {
+			return bad("account \"%s\" is a user account and needs a password, and there is no console to ask on: set service.password_env in svcship.yaml (or --password-env) to the name of an environment variable, and put the password in that variable", s.Account)
+		}
+		return bad("account \"%s\" is a user account and needs a password, and there is no console to ask on: set the environment variable %s to the password", s.Account, pwEnv)
+	}
+	pw, err := env.Prompt(fmt.Sprintf("Password for %s: ", s.Account))
+	if err != nil {
+		return fmt.Errorf("read password: %w", err)
+	}
+	if pw == "" {
+		return bad("account \"%s\": no password given", s.Account)
+	}
+	s.Password = pw
+	return nil
+}
+
+// removeFolders deletes the folders install created for s (the data
+// folder only with purge); problems become warnings, never a failed
+// uninstall.
+func removeFolders(env Env, s *Settings, purge bool) []string {
+	g, err := newFolderGuard(env.Sys, env.Stdout, false, false)
+	if err != nil {
+		return []string{"warning: folders left: " + err.Error()}
+	}
+	pd, err := env.Sys.ProgramData()
+	if err != nil {
+		return []string{"warning: folders left: " + err.Error()}
+	}
+	return removeServiceFolders(g, s.resolveFolders(pd), purge)
 }

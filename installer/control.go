@@ -89,16 +89,69 @@ func (c *Controller) Stop(ctx context.Context, name string, timeout time.Duratio
 	if st.State == StateStopped {
 		return fmt.Sprintf("%s is already stopped", name), nil
 	}
+	begin := time.Now()
 	if st.State != StateStopPending {
-		if err := c.Sys.Stop(name); err != nil {
-			return "", fmt.Errorf("stop %s: %w", name, err)
+		err := c.requestStop(ctx, name, timeout)
+		if errors.Is(err, ErrTimeout) {
+			// Still starting when the bound ran out: end the process, as a
+			// service that ignores a stop request is ended.
+			return c.kill(ctx, name, timeout, fmt.Sprintf("%s did not become ready to stop within %s", name, timeout))
+		}
+		if err != nil {
+			return "", err
 		}
 	}
-	begin := time.Now()
 	if _, err := c.wait(ctx, name, timeout, func(s RunStatus) (bool, error) { return s.State == StateStopped, nil }); err != nil {
 		return "", err
 	}
 	return fmt.Sprintf("%s stopped in %s", name, time.Since(begin).Round(time.Millisecond)), nil
+}
+
+// requestStop sends the stop control. A service that is still starting
+// answers ERROR_SERVICE_CANNOT_ACCEPT_CTRL until it reports running (or
+// stops by itself); the request is repeated within timeout.
+func (c *Controller) requestStop(ctx context.Context, name string, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	for {
+		err := c.Sys.Stop(name)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, ErrCannotAcceptControl) {
+			return fmt.Errorf("stop %s: %w", name, err)
+		}
+		if st, serr := c.Sys.Status(name); serr == nil && st.State == StateStopped {
+			return nil // its start failed meanwhile
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s is still starting after %s: %w", name, timeout, ErrTimeout)
+		case <-time.After(c.poll()):
+		}
+	}
+}
+
+// kill ends the service's process and waits for the service manager to
+// see it stopped.
+func (c *Controller) kill(ctx context.Context, name string, timeout time.Duration, why string) (string, error) {
+	st, err := c.Sys.Status(name)
+	if err != nil {
+		return "", err
+	}
+	if st.State == StateStopped {
+		return fmt.Sprintf("%s stopped", name), nil
+	}
+	if st.PID == 0 {
+		return "", fmt.Errorf("%s; it has no process to end: %w", why, ErrTimeout)
+	}
+	if err := c.Sys.KillProcess(st.PID); err != nil {
+		return "", fmt.Errorf("%s; end process %d: %w", why, st.PID, err)
+	}
+	if _, err := c.wait(ctx, name, timeout, func(s RunStatus) (bool, error) { return s.State == StateStopped, nil }); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%s: ended process %d", why, st.PID), nil
 }
 
 // Restart stops the service if it runs, then starts it.

@@ -24,6 +24,10 @@ type fakeSys struct {
 	stuck   bool
 	nextPID uint32
 	killed  []uint32
+	// startPending: a started service stays start-pending for this many
+	// status queries, refusing stop requests meanwhile.
+	startPending int
+	*fakeFS
 }
 
 type fakeSvc struct {
@@ -35,10 +39,12 @@ type fakeSvc struct {
 	nonCrash bool
 	env      []string
 	status   RunStatus
+	// pendingLeft counts the calls until a start-pending service runs.
+	pendingLeft int
 }
 
 func newFake() *fakeSys {
-	return &fakeSys{svcs: map[string]*fakeSvc{}, sources: map[string]bool{}, fail: map[string]error{}, nextPID: 100}
+	return &fakeSys{svcs: map[string]*fakeSvc{}, sources: map[string]bool{}, fail: map[string]error{}, nextPID: 100, fakeFS: newFakeFS()}
 }
 
 // mutating lists the calls that change something.
@@ -108,6 +114,7 @@ func (f *fakeSys) Status(name string) (RunStatus, error) {
 	if err != nil {
 		return RunStatus{}, err
 	}
+	f.tick(s)
 	return s.status, nil
 }
 
@@ -222,7 +229,23 @@ func (f *fakeSys) Start(name string) error {
 	}
 	f.nextPID++
 	s.status = RunStatus{State: StateRunning, PID: f.nextPID}
+	if f.startPending != 0 {
+		s.status.State = StateStartPending
+		s.pendingLeft = f.startPending
+	}
 	return nil
+}
+
+// tick lets time pass for a starting service: after pendingLeft calls it
+// runs (a negative startPending never finishes starting).
+func (f *fakeSys) tick(s *fakeSvc) {
+	if s.status.State != StateStartPending || s.pendingLeft < 0 {
+		return
+	}
+	s.pendingLeft--
+	if s.pendingLeft <= 0 {
+		s.status.State = StateRunning
+	}
 }
 
 func (f *fakeSys) Stop(name string) error {
@@ -232,6 +255,10 @@ func (f *fakeSys) Stop(name string) error {
 	s, err := f.get(name)
 	if err != nil {
 		return err
+	}
+	if s.status.State == StateStartPending {
+		f.tick(s)
+		return fmt.Errorf("stop %s: %w", name, ErrCannotAcceptControl)
 	}
 	if f.stuck {
 		s.status.State = StateStopPending

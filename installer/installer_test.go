@@ -58,8 +58,10 @@ func TestInstallMapsEverySettingToCalls(t *testing.T) {
 		check func(t *testing.T, f *fakeSys, s *fakeSvc)
 	}{
 		{"defaults", baseYAML, nil, nil, func(t *testing.T, f *fakeSys, s *fakeSvc) {
-			want := CoreConfig{DisplayName: "hellosvc", BinaryPath: `"C:\Program Files\Hello\hellosvc.exe"`, Start: StartModeAuto, Account: "LocalSystem"}
-			if !equalCore(s.core, want) {
+			// Least privilege by default: the virtual account, whose
+			// password must be NULL, not "".
+			want := CoreConfig{DisplayName: "hellosvc", BinaryPath: `"C:\Program Files\Hello\hellosvc.exe"`, Start: StartModeAuto, Account: `NT SERVICE\hellosvc`, PasswordNull: true}
+			if !equalCore(s.core, want) || !s.core.PasswordNull || s.core.Password != "" {
 				t.Errorf("core %+v, want %+v", s.core, want)
 			}
 			if s.desc != "A small HTTP service" {
@@ -69,13 +71,13 @@ func TestInstallMapsEverySettingToCalls(t *testing.T) {
 			if !equalFailure(s.fa, wantFA) || !s.nonCrash {
 				t.Errorf("recovery %+v nonCrash=%v", s.fa, s.nonCrash)
 			}
-			if s.delayed || s.sid != SIDTypeNone {
+			if s.delayed || s.sid != SIDTypeUnrestricted {
 				t.Errorf("delayed=%v sid=%d", s.delayed, s.sid)
 			}
 			if !f.sources["hellosvc"] {
 				t.Error("event source not registered")
 			}
-			wantCalls := []string{"Create", "SetDescription", "SetFailureActions", "SetNonCrashFailures", "SetEnvironment", "InstallEventSource", "Start"}
+			wantCalls := []string{"Create", "SetDescription", "SetSIDType", "SetFailureActions", "SetNonCrashFailures", "SetEnvironment", "InstallEventSource", "Start"}
 			if got := f.methods(); !slices.Equal(got, wantCalls) {
 				t.Errorf("calls %v, want %v", got, wantCalls)
 			}
@@ -98,8 +100,18 @@ func TestInstallMapsEverySettingToCalls(t *testing.T) {
 				t.Errorf("start %v calls %v", s.core.Start, f.methods())
 			}
 		}},
+		{"LocalSystem only when written", baseYAML + "  account: LocalSystem\n", nil, nil, func(t *testing.T, f *fakeSys, s *fakeSvc) {
+			if s.core.Account != "LocalSystem" || s.core.PasswordNull || s.sid != SIDTypeNone {
+				t.Errorf("account %q null password %v sid %d", s.core.Account, s.core.PasswordNull, s.sid)
+			}
+		}},
+		{"managed service account", baseYAML + "  account: EXAMPLE\\websvc$\n", nil, nil, func(t *testing.T, f *fakeSys, s *fakeSvc) {
+			if s.core.Account != `EXAMPLE\websvc$` || !s.core.PasswordNull || !slices.Equal(f.granted, []string{`EXAMPLE\websvc$`}) {
+				t.Errorf("account %q null password %v granted %v", s.core.Account, s.core.PasswordNull, f.granted)
+			}
+		}},
 		{"LocalService", baseYAML + "  account: LocalService\n", nil, nil, func(t *testing.T, f *fakeSys, s *fakeSvc) {
-			if s.core.Account != `NT AUTHORITY\LocalService` || s.core.Password != "" || len(f.granted) != 0 {
+			if s.core.Account != `NT AUTHORITY\LocalService` || s.core.Password != "" || s.core.PasswordNull || len(f.granted) != 0 {
 				t.Errorf("account %q granted %v", s.core.Account, f.granted)
 			}
 		}},
@@ -109,7 +121,7 @@ func TestInstallMapsEverySettingToCalls(t *testing.T) {
 			}
 		}},
 		{"virtual account", baseYAML + "  account: virtual\n", nil, nil, func(t *testing.T, f *fakeSys, s *fakeSvc) {
-			if s.core.Account != `NT SERVICE\hellosvc` || s.sid != SIDTypeUnrestricted || len(f.granted) != 0 {
+			if s.core.Account != `NT SERVICE\hellosvc` || !s.core.PasswordNull || s.sid != SIDTypeUnrestricted || len(f.granted) != 0 {
 				t.Errorf("account %q sid %d granted %v", s.core.Account, s.sid, f.granted)
 			}
 		}},
@@ -213,7 +225,7 @@ func TestInstallMapsEverySettingToCalls(t *testing.T) {
 
 func equalCore(a, b CoreConfig) bool {
 	return a.DisplayName == b.DisplayName && a.BinaryPath == b.BinaryPath && a.Start == b.Start &&
-		a.Account == b.Account && a.Password == b.Password && slices.Equal(a.Dependencies, b.Dependencies)
+		a.Account == b.Account && a.Password == b.Password && a.PasswordNull == b.PasswordNull && slices.Equal(a.Dependencies, b.Dependencies)
 }
 
 func TestInstallUpdatesInPlace(t *testing.T) {
@@ -227,8 +239,8 @@ func TestInstallUpdatesInPlace(t *testing.T) {
 		{"start type", []string{"--start", "manual"}, []string{"ChangeCore"}, func(s *fakeSvc) bool { return s.core.Start == StartModeManual }},
 		{"delayed", []string{"--start", "delayed-auto"}, []string{"SetDelayedAutoStart"}, func(s *fakeSvc) bool { return s.delayed }},
 		{"arguments", []string{"--arg", "-v"}, []string{"ChangeCore"}, func(s *fakeSvc) bool { return strings.HasSuffix(s.core.BinaryPath, " -v") }},
-		{"account to virtual", []string{"--account", "virtual"}, []string{"ChangeCore", "SetSIDType"}, func(s *fakeSvc) bool {
-			return s.core.Account == `NT SERVICE\hellosvc` && s.sid == SIDTypeUnrestricted
+		{"account to LocalService", []string{"--account", "LocalService"}, []string{"ChangeCore", "SetSIDType"}, func(s *fakeSvc) bool {
+			return s.core.Account == `NT AUTHORITY\LocalService` && !s.core.PasswordNull && s.sid == SIDTypeNone
 		}},
 		{"recovery", []string{"--recovery", "restart:1m"}, []string{"SetFailureActions"}, func(s *fakeSvc) bool { return len(s.fa.Steps) == 1 }},
 		{"environment", []string{"--env", "A=1"}, []string{"SetEnvironment"}, func(s *fakeSvc) bool { return slices.Contains(s.env, "A=1") }},
@@ -326,8 +338,9 @@ func TestBadInputChangesNothing(t *testing.T) {
 			if !strings.Contains(r.stderr, tc.want) {
 				t.Fatalf("stderr %q lacks %q", r.stderr, tc.want)
 			}
-			if len(f.calls) != 0 {
-				t.Fatalf("system touched: %v", f.calls)
+			// Reading the current service is allowed; nothing is changed.
+			if len(f.mutating()) != 0 || len(f.fakeFS.calls) != 0 {
+				t.Fatalf("system changed: %v %v", f.mutating(), f.fakeFS.calls)
 			}
 		})
 	}
@@ -393,19 +406,39 @@ func TestConfigureAppliesOnlyOptionalSettings(t *testing.T) {
 	if r := runCLI(t, f, baseYAML, nil, "configure"); r.code != ExitNotInstalled {
 		t.Fatalf("configure without service: exit %d", r.code)
 	}
-	// An MSI created the service with core settings only.
-	f.svcs["hellosvc"] = &fakeSvc{core: CoreConfig{DisplayName: "from msi", BinaryPath: "x.exe", Start: StartModeAuto, Account: "LocalSystem"}, status: RunStatus{State: StateRunning, PID: 5}}
+	// An MSI created the service with the core settings of svcship.yaml.
+	f.svcs["hellosvc"] = &fakeSvc{core: CoreConfig{DisplayName: "hellosvc", BinaryPath: `"C:\Program Files\Hello\hellosvc.exe"`, Start: StartModeAuto, Account: `NT SERVICE\hellosvc`}, status: RunStatus{State: StateRunning, PID: 5}}
 	f.calls = nil
 	r := runCLI(t, f, baseYAML+"  start: delayed-auto\n", nil, "configure")
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
-	want := []string{"SetDescription", "SetDelayedAutoStart", "SetFailureActions", "SetNonCrashFailures", "SetEnvironment", "InstallEventSource"}
+	want := []string{"SetDescription", "SetDelayedAutoStart", "SetSIDType", "SetFailureActions", "SetNonCrashFailures", "SetEnvironment", "InstallEventSource"}
 	if got := f.methods(); !slices.Equal(got, want) {
 		t.Fatalf("calls %v, want %v", got, want)
 	}
-	if s := f.svcs["hellosvc"]; s.core.DisplayName != "from msi" || s.core.BinaryPath != "x.exe" {
-		t.Fatalf("configure changed core settings: %+v", s.core)
+}
+
+// Where the service differs from svcship.yaml (a restored copy, an
+// --msi-property), configure corrects the core settings too, but never a
+// user account's: ServiceInstall set that with the password configure
+// does not have.
+func TestConfigureCorrectsCoreSettingsButNotAUserAccount(t *testing.T) {
+	f := newFake()
+	f.svcs["hellosvc"] = &fakeSvc{core: CoreConfig{DisplayName: "from msi", BinaryPath: "x.exe", Start: StartModeAuto, Account: `.\other`}, status: RunStatus{State: StateRunning, PID: 5}}
+	r := runCLI(t, f, baseYAML+"  start: manual\n  account: .\\svcuser\n", nil, "configure")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	s := f.svcs["hellosvc"]
+	if s.core.DisplayName != "hellosvc" || s.core.BinaryPath != `"C:\Program Files\Hello\hellosvc.exe"` || s.core.Start != StartModeManual {
+		t.Errorf("core after configure %+v", s.core)
+	}
+	if s.core.Account != `.\other` || !slices.Contains(f.mutating(), "ChangeCore hellosvc ") {
+		t.Errorf("configure touched the user account: %+v, calls %v", s.core, f.mutating())
+	}
+	if !strings.Contains(r.stdout, `not compared: account .\other is kept`) {
+		t.Errorf("kept account not reported: %s", r.stdout)
 	}
 }
 
@@ -419,10 +452,9 @@ func TestConfigureQuotesProgramPath(t *testing.T) {
 	}{
 		{`C:\Program Files\Hello\hellosvc.exe --listen 127.0.0.1:8080`, true},
 		{quoted, false},
-		{`C:\Other\app.exe`, false},
 	} {
 		f := newFake()
-		f.svcs["hellosvc"] = &fakeSvc{core: CoreConfig{DisplayName: "hellosvc", BinaryPath: tc.have, Start: StartModeAuto, Account: "LocalSystem"}}
+		f.svcs["hellosvc"] = &fakeSvc{core: CoreConfig{DisplayName: "hellosvc", BinaryPath: tc.have, Start: StartModeAuto, Account: `NT SERVICE\hellosvc`}}
 		r := runCLI(t, f, baseYAML+"  arguments: [\"--listen\", \"127.0.0.1:8080\"]\n", nil, "configure")
 		if r.code != 0 {
 			t.Fatalf("%s: exit %d: %s", tc.have, r.code, r.stderr)
@@ -490,7 +522,7 @@ func TestStatus(t *testing.T) {
 		t.Fatalf("%v: %s", err, r.stdout)
 	}
 	want := Report{Name: "hellosvc", Installed: true, State: "running", PID: 101, Start: "auto", DisplayName: "hellosvc",
-		Description: "A small HTTP service", Account: "LocalSystem", Command: `"C:\Program Files\Hello\hellosvc.exe"`,
+		Description: "A small HTTP service", Account: `NT SERVICE\hellosvc`, Command: `"C:\Program Files\Hello\hellosvc.exe"`,
 		Dependencies: []string{"Tcpip"}, EventSource: "hellosvc", EventSourceFound: true}
 	if !jsonEqual(rep, want) {
 		t.Fatalf("status %+v\nwant %+v", rep, want)

@@ -64,9 +64,11 @@ type Scope int
 const (
 	// ScopeAll: create or update everything (install).
 	ScopeAll Scope = iota
-	// ScopeOptional: only what an MSI ServiceInstall table cannot set
+	// ScopeOptional: what an MSI ServiceInstall table cannot set
 	// (configure): description, delayed start, SID type, recovery,
-	// environment, event source, logon right.
+	// environment, event source, logon right; and the core settings where
+	// svcship.yaml differs from what ServiceInstall wrote, except a user
+	// account (configure never has its password).
 	ScopeOptional
 )
 
@@ -90,20 +92,35 @@ func Diff(s *Settings, cur *Current, sourceExists bool, scope Scope) (*Plan, err
 		p.Create = true
 		p.add(Op{Kind: OpCreate, Detail: fmt.Sprintf("create service %s: %s, start %s, account %s", name, want.BinaryPath, s.Start, want.Account),
 			apply: func(sys System) error { return sys.Create(name, want) }})
-	} else if scope == ScopeAll {
+	} else {
+		// install sets everything; configure (the MSI's step, after
+		// ServiceInstall) also corrects what svcship.yaml says otherwise
+		// (a restored copy, --msi-property), except a user account, whose
+		// password only ServiceInstall has.
 		var changes []string
 		if cur.DisplayName != want.DisplayName {
 			changes = append(changes, fmt.Sprintf("display name %q -> %q", cur.DisplayName, want.DisplayName))
 		}
-		if cur.BinaryPath != want.BinaryPath {
+		switch {
+		case cur.BinaryPath == want.BinaryPath:
+		case scope == ScopeOptional && unquotedProgramPath(cur.BinaryPath, want.BinaryPath):
+			// Some MSI engines (wine's) write the program path without
+			// quotes; with a space in it the service manager may run
+			// C:\Program.exe.
+			changes = append(changes, fmt.Sprintf("quote the program path: %s -> %s", cur.BinaryPath, want.BinaryPath))
+		default:
 			changes = append(changes, fmt.Sprintf("command line %s -> %s", cur.BinaryPath, want.BinaryPath))
 		}
 		if cur.Start != want.Start {
 			changes = append(changes, fmt.Sprintf("start %s -> %s", cur.Start, want.Start))
 		}
 		if !strings.EqualFold(cur.Account, want.Account) {
-			accountChanged = true
-			changes = append(changes, fmt.Sprintf("account %s -> %s", cur.Account, want.Account))
+			if scope == ScopeOptional && kind == accountUser {
+				p.Skipped = append(p.Skipped, fmt.Sprintf("account %s is kept: a user account (%s) is set by the MSI with its password (SVCSHIP_SERVICE_PASSWORD), or by install", cur.Account, want.Account))
+			} else {
+				accountChanged = true
+				changes = append(changes, fmt.Sprintf("account %s -> %s", cur.Account, want.Account))
+			}
 		}
 		if !equalFoldSlices(cur.Dependencies, want.Dependencies) {
 			changes = append(changes, fmt.Sprintf("dependencies %v -> %v", cur.Dependencies, want.Dependencies))
@@ -120,14 +137,6 @@ func Diff(s *Settings, cur *Current, sourceExists bool, scope Scope) (*Plan, err
 		}
 	}
 
-	if !create && scope == ScopeOptional && unquotedProgramPath(cur.BinaryPath, want.BinaryPath) {
-		// Some MSI engines (wine's) write the program path without quotes;
-		// with a space in it the service manager may run C:\Program.exe.
-		c := want
-		c.Account, c.Password = "", ""
-		p.add(Op{Kind: OpChangeCore, Detail: fmt.Sprintf("quote the program path: %s -> %s", cur.BinaryPath, want.BinaryPath),
-			apply: func(sys System) error { return sys.ChangeCore(name, c) }})
-	}
 
 	if create || cur.Description != s.Description {
 		if !(create && s.Description == "") {
@@ -213,7 +222,7 @@ func Diff(s *Settings, cur *Current, sourceExists bool, scope Scope) (*Plan, err
 			apply: func(sys System) error { return sys.InstallEventSource(src) }})
 	}
 
-	if kind == accountUser && (create || accountChanged || scope == ScopeOptional) {
+	if (kind == accountUser || kind == accountManaged) && (create || accountChanged || scope == ScopeOptional) {
 		acct := s.Account
 		p.add(Op{Kind: OpLogonRight, Detail: fmt.Sprintf("grant %s the right to log on as a service", acct),
 			apply: func(sys System) error { return sys.GrantServiceLogon(acct) }})

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -14,6 +15,9 @@ type memFiles map[string]string
 
 func (m memFiles) env(sys System) (Env, *bytes.Buffer, *bytes.Buffer) {
 	var out, errb bytes.Buffer
+	if f, ok := sys.(*fakeSys); ok {
+		f.files = m
+	}
 	return Env{
 		Sys: sys, Stdout: &out, Stderr: &errb, Dir: dir, Getenv: func(string) string { return "" },
 		ReadFile: func(p string) ([]byte, error) {
@@ -33,7 +37,17 @@ func (m memFiles) env(sys System) (Env, *bytes.Buffer, *bytes.Buffer) {
 	}, &out, &errb
 }
 
-const saved = `C:\ProgramData\svcship\8F1C2A6E-5B7D-4E3A-9C21-0D4B6A7E9F10\svcship.yaml`
+const (
+	savedRoot    = `C:\ProgramData\svcship`
+	savedProduct = savedRoot + `\8F1C2A6E-5B7D-4E3A-9C21-0D4B6A7E9F10`
+	saved        = savedProduct + `\svcship.yaml`
+)
+
+// savedFolders makes the saved-settings folders as an earlier save did.
+func savedFolders(f *fakeSys) {
+	f.dir(savedRoot, sddlAdminOnly)
+	f.dir(savedProduct, sddlAdminOnly)
+}
 
 // The MSI's removal saves svcship.yaml; the next install's configure step
 // puts the administrator's version back and forgets the copy.
@@ -50,10 +64,20 @@ func TestSaveAndRestoreConfigAcrossUpgrade(t *testing.T) {
 		t.Fatalf("saved copy = %q", files[saved])
 	}
 
+	// The save made both folders admin-only, in the CreateDirectory call.
+	wantCreate := []string{
+		`CreateDir C:\ProgramData\svcship O:BAD:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)`,
+		`CreateDir C:\ProgramData\svcship\8F1C2A6E-5B7D-4E3A-9C21-0D4B6A7E9F10 O:BAD:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)`,
+	}
+	if got := env.Sys.(*fakeSys).fakeFS.changes(savedRoot); !slices.Equal(got, wantCreate) {
+		t.Errorf("save-config folder calls:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(wantCreate, "\n"))
+	}
+
 	// The old version's files are gone; the new version installs its own.
 	files[installed] = baseYAML
 	f := newFake()
-	f.svcs["hellosvc"] = &fakeSvc{core: CoreConfig{DisplayName: "hellosvc", BinaryPath: `"` + dir + `\hellosvc.exe"`, Start: StartModeAuto, Account: "LocalSystem"}}
+	f.fakeFS = env.Sys.(*fakeSys).fakeFS
+	f.svcs["hellosvc"] = &fakeSvc{core: CoreConfig{DisplayName: "hellosvc", BinaryPath: `"` + dir + `\hellosvc.exe"`, Start: StartModeAuto, Account: `NT SERVICE\hellosvc`}}
 	env, out, errb = files.env(f)
 	if code := Main(context.Background(), env, []string{"configure", "--restore-config", saved}); code != ExitOK {
 		t.Fatalf("configure: exit %d: %s", code, errb)
@@ -73,6 +97,7 @@ func TestRestoreKeepsNewConfigWhenSavedIsInvalid(t *testing.T) {
 	installed := dir + `\svcship.yaml`
 	files := memFiles{installed: baseYAML, saved: "service: [broken\n"}
 	f := newFake()
+	savedFolders(f)
 	f.svcs["hellosvc"] = &fakeSvc{core: CoreConfig{DisplayName: "hellosvc", BinaryPath: "x.exe", Start: StartModeAuto, Account: "LocalSystem"}}
 	env, _, errb := files.env(f)
 	if code := Main(context.Background(), env, []string{"configure", "--restore-config", saved}); code != ExitOK {
@@ -81,16 +106,28 @@ func TestRestoreKeepsNewConfigWhenSavedIsInvalid(t *testing.T) {
 	if files[installed] != baseYAML || !strings.Contains(errb.String(), "keeping the new svcship.yaml") {
 		t.Errorf("installed = %q, stderr %s", files[installed], errb)
 	}
+	if _, ok := files[saved]; !ok {
+		t.Error("the invalid saved copy was removed; it is kept for the administrator to look at")
+	}
 }
 
 func TestSaveConfigForgetAndUsage(t *testing.T) {
 	files := memFiles{saved: baseYAML}
-	env, _, _ := files.env(newFake())
+	f := newFake()
+	savedFolders(f)
+	env, _, _ := files.env(f)
 	if code := Main(context.Background(), env, []string{"save-config", "--forget", "--to", saved}); code != ExitOK {
 		t.Fatalf("forget: exit %d", code)
 	}
 	if _, ok := files[saved]; ok {
 		t.Error("--forget left the saved copy")
+	}
+	// Purged: the folders svcship created go too.
+	if _, ok := f.nodes[savedProduct]; ok {
+		t.Error("--forget left the product folder")
+	}
+	if _, ok := f.nodes[savedRoot]; ok {
+		t.Error("--forget left the svcship folder")
 	}
 	// Forgetting twice and saving a missing file are not errors: neither
 	// may fail an uninstall.
@@ -150,7 +187,9 @@ func TestSaveConfigRestore(t *testing.T) {
 	installed := dir + `\svcship.yaml`
 	edited := baseYAML + "  description: kept\n"
 	files := memFiles{installed: baseYAML, saved: edited}
-	env, _, errb := files.env(newFake())
+	f := newFake()
+	savedFolders(f)
+	env, _, errb := files.env(f)
 	if code := Main(context.Background(), env, []string{"save-config", "--restore", "--from", saved, "--to", installed}); code != ExitOK {
 		t.Fatalf("exit %d: %s", code, errb)
 	}

@@ -48,6 +48,9 @@ type Settings struct {
 	StopTimeout      time.Duration
 	Recovery         config.Recovery
 	Logs             config.Logs
+	// DataDir is the service's data folder as svcship.yaml gives it
+	// ("": %ProgramData%\<name>\data).
+	DataDir string
 }
 
 // FromConfig turns a loaded svcship.yaml into Settings for a service
@@ -72,6 +75,7 @@ func FromConfig(c *config.Config, dir, configPath string) Settings {
 		StopTimeout:      s.StopTimeout.D(),
 		Recovery:         s.Recovery,
 		Logs:             s.Logs,
+		DataDir:          s.DataDir,
 	}
 }
 
@@ -106,12 +110,14 @@ func (s *Settings) Validate() error {
 	if _, err := startMode(s.Start); err != nil {
 		return err
 	}
-	kind, err := accountKind(s.Account)
-	if err != nil {
+	// The password, when one is needed, is checked where it is read.
+	if _, err := accountKind(s.Account); err != nil {
 		return err
 	}
-	if kind == accountUser && s.Password == "" {
-		return bad("account \"%s\" is a user account and needs a password: set the environment variable named by service.password_env (or --password-env), or run interactively to be prompted", s.Account)
+	for _, p := range []struct{ what, path string }{{"log folder", s.Logs.Dir}, {"data folder", s.DataDir}} {
+		if err := config.ValidateFolderPath(p.path); err != nil {
+			return bad("%s: %v", p.what, err)
+		}
 	}
 	for _, d := range s.Dependencies {
 		if strings.TrimSpace(d) == "" || strings.ContainsAny(d, `/\`) {
@@ -184,6 +190,9 @@ type acctKind int
 const (
 	accountBuiltin acctKind = iota
 	accountVirtual
+	// accountManaged: a (group) managed service account, DOMAIN\name$;
+	// Windows keeps its password.
+	accountManaged
 	accountUser
 )
 
@@ -202,6 +211,9 @@ func accountKind(a string) (acctKind, error) {
 	}
 	oneSep := func(sep string) bool {
 		return strings.Count(a, sep) == 1 && !strings.HasPrefix(a, sep) && !strings.HasSuffix(a, sep)
+	}
+	if config.IsManagedAccount(a) {
+		return accountManaged, nil
 	}
 	if (oneSep(`\`) && !strings.Contains(a, "@")) || (oneSep("@") && !strings.Contains(a, `\`)) {
 		return accountUser, nil
@@ -262,6 +274,9 @@ func (s *Settings) EnvironmentLines() []string {
 	if s.Logs.Dir != "" {
 		env[service.EnvLogDir] = winJoin(s.Dir, s.Logs.Dir)
 	}
+	if s.DataDir != "" {
+		env[service.EnvDataDir] = winJoin(s.Dir, s.DataDir)
+	}
 	if s.Logs.MaxSize > 0 {
 		env[service.EnvLogMaxBytes] = strconv.FormatInt(int64(s.Logs.MaxSize), 10)
 	}
@@ -285,14 +300,20 @@ func (s *Settings) EnvironmentLines() []string {
 // core is the desired CoreConfig (password included).
 func (s *Settings) core() CoreConfig {
 	m, _ := startMode(s.Start)
-	return CoreConfig{
+	kind, _ := accountKind(s.Account)
+	c := CoreConfig{
 		DisplayName:  s.DisplayName,
 		BinaryPath:   s.ImagePath(),
 		Start:        m,
 		Account:      s.serviceStartName(),
 		Password:     s.Password,
+		PasswordNull: kind == accountVirtual || kind == accountManaged,
 		Dependencies: slices.Clone(s.Dependencies),
 	}
+	if c.PasswordNull || kind == accountBuiltin {
+		c.Password = ""
+	}
+	return c
 }
 
 func (s *Settings) failureActions() FailureActions {

@@ -26,6 +26,9 @@ var (
 	ErrUnsupported = errors.New("not supported by this service manager")
 	// ErrAccessDenied: the caller is not an administrator.
 	ErrAccessDenied = errors.New("access denied (run as administrator)")
+	// ErrCannotAcceptControl: the service is not ready for a stop request
+	// yet (ERROR_SERVICE_CANNOT_ACCEPT_CTRL, e.g. still starting).
+	ErrCannotAcceptControl = errors.New("the service cannot accept the control now")
 )
 
 // StartMode is the service manager's start type, without the delayed flag.
@@ -67,6 +70,9 @@ type CoreConfig struct {
 	Start        StartMode
 	Account      string // ServiceStartName
 	Password     string // only sent when creating or changing the account
+	// PasswordNull sends lpPassword NULL, as virtual and managed service
+	// accounts require (an empty string is for the built-in accounts).
+	PasswordNull bool
 	Dependencies []string
 }
 
@@ -208,4 +214,44 @@ type System interface {
 
 	// GrantServiceLogon grants SeServiceLogonRight to a user account.
 	GrantServiceLogon(account string) error
+
+	FileSystem
+}
+
+// PathInfo describes a file or folder as read without following a
+// reparse point.
+type PathInfo struct {
+	Exists bool
+	Dir    bool
+	// Reparse: a junction, symbolic link or other reparse point.
+	Reparse bool
+	// Links is the number of hard links (a file with more than one may be
+	// another file's second name).
+	Links uint32
+	// SDDL holds the owner and the DACL, e.g. O:BAD:PAI(A;OICI;FA;;;SY).
+	SDDL string
+}
+
+// FileSystem is the folder and file security the installer needs. No
+// method follows a reparse point.
+type FileSystem interface {
+	// Inspect describes path; Exists is false (and no error) when there
+	// is nothing there.
+	Inspect(path string) (PathInfo, error)
+	// CreateDir creates one folder with the security descriptor given as
+	// SDDL, in the same call; fs.ErrExist when it exists.
+	CreateDir(path, sddl string) error
+	// SetSecurity sets the protected DACL of sddl and its owner, if it
+	// names one. It refuses a reparse point.
+	SetSecurity(path, sddl string) error
+	// ReadDir lists the names in a folder.
+	ReadDir(path string) ([]string, error)
+	// RemovePath deletes a file, an empty folder, or a link itself.
+	RemovePath(path string) error
+	// AccountSID looks up an account's SID (S-1-5-...).
+	AccountSID(account string) (string, error)
+	// CurrentUserSID is the account the installer runs as.
+	CurrentUserSID() (string, error)
+	// ProgramData is the machine's ProgramData folder.
+	ProgramData() (string, error)
 }

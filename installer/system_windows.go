@@ -37,6 +37,8 @@ func mapErr(what string, err error) error {
 		return fmt.Errorf("%s: %w (%w)", what, ErrAccessDenied, err)
 	case errors.Is(err, windows.ERROR_INVALID_LEVEL):
 		return fmt.Errorf("%s: %w (%w)", what, ErrUnsupported, err)
+	case errors.Is(err, windows.ERROR_SERVICE_CANNOT_ACCEPT_CTRL):
+		return fmt.Errorf("%s: %w (%w)", what, ErrCannotAcceptControl, err)
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }
@@ -198,11 +200,16 @@ func (winSystem) Status(name string) (RunStatus, error) {
 }
 
 // accountPtrs returns the ServiceStartName and password arguments. The
-// built-in accounts take an empty password; LocalSystem is passed by name
-// so that switching back from a user works.
+// built-in accounts take an empty password; virtual and managed service
+// accounts must get NULL (ChangeServiceConfig, lpPassword:
+// learn.microsoft.com/windows/win32/api/winsvc/nf-winsvc-changeserviceconfigw).
+// LocalSystem is passed by name so that switching back from a user works.
 func accountPtrs(c CoreConfig) (*uint16, *uint16) {
 	if c.Account == "" {
 		return nil, nil
+	}
+	if c.PasswordNull {
+		return utf16(c.Account), nil
 	}
 	return utf16(c.Account), utf16(c.Password)
 }
@@ -380,5 +387,19 @@ func enablePrivilege(name string) error {
 	}
 	tp := windows.Tokenprivileges{PrivilegeCount: 1}
 	tp.Privileges[0] = windows.LUIDAndAttributes{Luid: luid, Attributes: windows.SE_PRIVILEGE_ENABLED}
-	return windows.AdjustTokenPrivileges(tok, false, &tp, 0, nil, nil)
+	// AdjustTokenPrivileges succeeds with ERROR_NOT_ALL_ASSIGNED when the
+	// token lacks the privilege
+	// (learn.microsoft.com/windows/win32/api/securitybaseapi/nf-securitybaseapi-adjusttokenprivileges);
+	// x/sys drops that last error, so the call is made here and the error
+	// read at once.
+	r, _, lastErr := procAdjustTokenPrivileges.Call(uintptr(tok), 0, uintptr(unsafe.Pointer(&tp)), 0, 0, 0)
+	if r == 0 {
+		return fmt.Errorf("enable %s: %w", name, lastErr)
+	}
+	if errors.Is(lastErr, windows.ERROR_NOT_ALL_ASSIGNED) {
+		return fmt.Errorf("enable %s: this account does not hold the privilege (%w)", name, lastErr)
+	}
+	return nil
 }
+
+var procAdjustTokenPrivileges = windows.NewLazySystemDLL("advapi32.dll").NewProc("AdjustTokenPrivileges")

@@ -84,6 +84,8 @@ const (
 	// EnvLogLevel overrides service.logs.level when the program runs on a
 	// console (never as a service, where svcship.yaml decides).
 	EnvLogLevel = "SVCSHIP_LOG_LEVEL"
+	// EnvDataDir is the service's data folder (DataDir).
+	EnvDataDir = "SVCSHIP_DATA_DIR"
 )
 
 // Defaults.
@@ -192,6 +194,11 @@ func (o Options) resolve(getenv func(string) string, file *config.Service, exeDi
 	}
 	if o.Logs.Dir == "" && file != nil && file.Logs.Dir != "" {
 		o.Logs.Dir = joinDir(exeDir, file.Logs.Dir)
+	}
+	if file != nil && file.DataDir != "" && getenv(EnvDataDir) == "" {
+		// Service managers that ignore the registry Environment value
+		// (wine's) still get the folder to DataDir.
+		o.env = append(o.env, [2]string{EnvDataDir, joinDir(exeDir, file.DataDir)})
 	}
 	if o.Logs.MaxBytes == 0 && file != nil && getenv(EnvLogMaxBytes) == "" {
 		o.Logs.MaxBytes = int64(file.Logs.MaxSize)
@@ -352,6 +359,29 @@ func DefaultLogDir(name string, getenv func(string) string) string {
 		pd = `C:\ProgramData`
 	}
 	return pd + `\` + name + `\logs`
+}
+
+// DefaultDataDir is the service's data folder when svcship.yaml names
+// none: %ProgramData%\<name>\data.
+func DefaultDataDir(name string, getenv func(string) string) string {
+	pd := getenv("ProgramData")
+	if pd == "" {
+		pd = `C:\ProgramData`
+	}
+	return pd + `\` + name + `\data`
+}
+
+// DataDir is the folder the service named name may keep its own data in:
+// $SVCSHIP_DATA_DIR, which the svcship installer (native mode) and the
+// host (hosted mode) set from service.data_dir, else
+// %ProgramData%\<name>\data. The installer creates it writable by the
+// service's account and by nobody else but administrators, so a service
+// that runs with least privilege has somewhere to write.
+func DataDir(name string) string {
+	if d := os.Getenv(EnvDataDir); d != "" {
+		return d
+	}
+	return DefaultDataDir(name, os.Getenv)
 }
 
 // chdir moves to the configured folder or the executable's folder.
