@@ -28,13 +28,14 @@ func commands() map[string]command {
 		"build":     {"run the pipeline without mage: build, or with --package everything up to publishing", cmdBuild},
 		"checksums": {"write checksums.txt (sha256) over files", cmdChecksums},
 		"resources": {"write VERSIONINFO, icon and manifest .syso files for each Windows arch", cmdResources},
-		"sign":      {"Authenticode-sign exes and MSIs with osslsigncode", cmdSign},
+		"sign":      {"Authenticode-sign exes, MSIs and PowerShell scripts (pfx, PKCS#11 or a signer command)", cmdSign},
 		"zip":       {"write a deterministic zip", cmdZip},
 		"check":     {"validate svcship.yaml and print the resolved settings", cmdCheck},
 		"init":      {"prepare this Go module to ship through svcship", cmdInit},
 		"msi":       {"build a service MSI from svcship.yaml and the built binaries", cmdMSI},
 		"publish":   {"upload dist artifacts to the GitHub release and publish it", cmdPublish},
 		"version":   {"print svcship's version", cmdVersion},
+		"verify":    {"check a downloaded signed file against an unsigned local build and its published signature", cmdVerify},
 	}
 }
 

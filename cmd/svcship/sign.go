@@ -6,24 +6,35 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
+	"os/exec"
+	"strconv"
+	"strings"
 	"time"
 
+	"github.com/svcship/svcship/config"
 	"github.com/svcship/svcship/sign"
 )
 
-// cmdSign Authenticode-signs exes and MSIs in place with osslsigncode. The
-// key comes from SVCSHIP_SIGN_PFX / SVCSHIP_SIGN_PASSWORD (never flags, so
-// it stays out of shell history and process lists).
+// cmdSign Authenticode-signs exes, MSIs and PowerShell scripts in place
+// through package sign, configured by svcship.yaml's signing section. Keys
+// and PINs come from environment variables (never flags, so they stay out
+// of shell history and process lists).
 func cmdSign(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("svcship sign", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	name := fs.String("name", "", "product name shown by Windows (-n)")
-	url := fs.String("url", "", "product URL (-i)")
-	at := fs.Int64("time", 0, "signing time as Unix seconds (default: SOURCE_DATE_EPOCH, else now)")
+	cfgPath := fs.String("config", config.FileName, "path to svcship.yaml (its signing section; without the file, the SVCSHIP_SIGN_* variables)")
+	name := fs.String("name", "", "description shown by Windows (-n; default: product.display_name)")
+	url := fs.String("url", "", "product URL (-i; default: product.homepage)")
+	at := fs.Int64("time", 0, "signing time as Unix seconds (default: SOURCE_DATE_EPOCH, else the HEAD commit's time)")
 	require := fs.Bool("require", false, "fail instead of skipping when no key is configured")
+	sigDir := fs.String("signatures", "", "also write each file's detached signature to `DIR`/<file name>.p7s")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: svcship sign [--name N] [--url U] [--time unix] [--require] FILE...\n\nenvironment: %s (PKCS#12 file), %s, %s (optional RFC 3161 server)\n",
+		fmt.Fprintf(stderr, "usage: svcship sign [--config svcship.yaml] [--name N] [--url U] [--time unix] [--require] [--signatures DIR] FILE...\n\n"+
+			"Signs .exe, .dll, .msi, .ps1, .psm1 and .psd1 files in place, keeping their mtime.\n"+
+			"The signing section of svcship.yaml chooses pfx, pkcs11 or command (docs/config.md);\n"+
+			"without one: %s (PKCS#12 file), %s, %s (optional RFC 3161 server).\n\n",
 			sign.EnvPFX, sign.EnvPassword, sign.EnvTimestampURL)
 		fs.PrintDefaults()
 	}
@@ -34,22 +45,50 @@ func cmdSign(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	s, err := sign.FromEnv(os.Getenv)
+	for _, f := range fs.Args() {
+		if sign.Kind(f) == "" {
+			fmt.Fprintf(stderr, "svcship sign: %s: not a file svcship signs (expected .exe, .dll, .sys, .msi, .ps1, .psm1 or .psd1)\n", f)
+			return 2
+		}
+	}
+	var cfg *config.Config
+	explicit := false
+	fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "config" })
+	if _, err := os.Stat(*cfgPath); err == nil || explicit {
+		c, err := config.Load(*cfgPath)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 2
+		}
+		cfg = c
+	}
+	if *require && cfg != nil && cfg.Signing != nil {
+		cfg.Signing.Required = true
+	}
+	s, err := sign.New(cfg, os.Getenv)
 	if errors.Is(err, sign.ErrNotConfigured) && !*require {
-		fmt.Fprintf(stderr, "svcship sign: not signing: no key configured (set %s and %s)\n", sign.EnvPFX, sign.EnvPassword)
+		fmt.Fprintf(stderr, "svcship sign: not signing: %v\n", err)
 		return 0
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 2
 	}
-	s.Description, s.URL = *name, *url
-	if *at != 0 {
-		s.Time = time.Unix(*at, 0)
-	} else if t, ok, err := sourceDateEpoch(); err != nil {
+	if *name != "" {
+		s.Description = *name
+	}
+	if *url != "" {
+		s.URL = *url
+	}
+	s.Signatures = *sigDir
+	s.Log = slog.New(slog.NewTextHandler(stderr, nil))
+	switch t, err := signingTime(ctx, *at); {
+	case err != nil:
 		fmt.Fprintf(stderr, "svcship sign: %v\n", err)
 		return 2
-	} else if ok {
+	case t.IsZero():
+		fmt.Fprintln(stderr, "svcship sign: no SOURCE_DATE_EPOCH and no git commit: the signing time is now, so signed files will differ between runs")
+	default:
 		s.Time = t
 	}
 	for _, f := range fs.Args() {
@@ -60,4 +99,27 @@ func cmdSign(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "signed %s\n", f)
 	}
 	return 0
+}
+
+// signingTime is --time, else SOURCE_DATE_EPOCH, else the HEAD commit's
+// committer time, so that signed outputs stay reproducible; zero when none
+// is known.
+func signingTime(ctx context.Context, flagTime int64) (time.Time, error) {
+	if flagTime != 0 {
+		return time.Unix(flagTime, 0).UTC(), nil
+	}
+	if t, ok, err := sourceDateEpoch(); err != nil || ok {
+		return t, err
+	}
+	cmd := exec.CommandContext(ctx, "git", "log", "-1", "--format=%ct")
+	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0")
+	out, err := cmd.Output()
+	if err != nil {
+		return time.Time{}, nil
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64)
+	if err != nil {
+		return time.Time{}, nil
+	}
+	return time.Unix(n, 0).UTC(), nil
 }
