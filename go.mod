@@ -2,7 +2,11 @@ module github.com/svcship/svcship
 
 go 1.26.0
 
-tool github.com/magefile/mage
+tool (
+	github.com/magefile/mage
+	github.com/svcship/svcship/cmd/svcship
+	github.com/svcship/svcship/cmd/svcship-installer
+)
 
 require (
 	github.com/google/go-github/v57 v57.0.0

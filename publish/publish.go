@@ -63,6 +63,20 @@ type Options struct {
 	// It is not modified.
 	HTTPClient *http.Client
 	Retry      RetryPolicy
+
+	// FromGoReleaser says GoReleaser's release pipe created the draft (with
+	// its name_template, changelog, header, footer and prerelease flag):
+	// Publish then never creates a release, keeps the draft's name, body
+	// and prerelease flag, and on publishing sets only draft=false plus
+	// MakeLatest and DiscussionCategory, which `goreleaser release --draft`
+	// leaves unset.
+	FromGoReleaser bool
+	// KeepDraft uploads and checks every asset but leaves the release a
+	// draft (GoReleaser's release.draft: true).
+	KeepDraft bool
+	// MakeLatest ("true", "false", "legacy") and DiscussionCategory are
+	// sent when the draft is published; empty leaves GitHub's defaults.
+	MakeLatest, DiscussionCategory string
 }
 
 // Result describes what a run did (or, for a dry run, would do).
@@ -76,10 +90,13 @@ type Result struct {
 	// AlreadyComplete is set when the release was published with every
 	// asset in place, so nothing was changed.
 	AlreadyComplete bool
-	Uploaded        []string // uploaded this run (includes replacements)
-	Replaced        []string // existing asset deleted because it differed
-	Skipped         []string // already present with the same size and digest
-	Plan            []Step   // dry run only
+	// Draft: the release is a draft when Publish returns (it was found or
+	// created as one and not, or not yet, published).
+	Draft    bool
+	Uploaded []string // uploaded this run (includes replacements)
+	Replaced []string // existing asset deleted because it differed
+	Skipped  []string // already present with the same size and digest
+	Plan     []Step   // dry run only
 }
 
 // Step is one planned action of a dry run.
@@ -153,14 +170,20 @@ func publish(ctx context.Context, opts Options, getenv func(string) string, red 
 	if err := validName(opts.Repo); err != nil {
 		return Result{}, fmt.Errorf("publish: repo: %w", err)
 	}
-	pre, err := ParseTag(opts.Tag)
-	if err != nil {
-		return Result{}, err
+	if !opts.FromGoReleaser {
+		// GoReleaser decided the prerelease flag itself otherwise.
+		pre, err := ParseTag(opts.Tag)
+		if err != nil {
+			return Result{}, err
+		}
+		p.prerelease = pre
+	} else if opts.Tag == "" {
+		return Result{}, errors.New("publish: no tag")
 	}
-	p.prerelease = pre
 	if p.opts.Concurrency <= 0 {
 		p.opts.Concurrency = 4
 	}
+	var err error
 	assets := opts.Assets
 	if len(assets) == 0 && opts.DistDir != "" {
 		if assets, err = AssetsFromArtifacts(opts.DistDir); err != nil {
@@ -186,6 +209,48 @@ func publish(ctx context.Context, opts Options, getenv func(string) string, red 
 	p.log.Debug("publishing", "owner", opts.Owner, "repo", opts.Repo, "assets", len(locals),
 		"api", p.api.String(), "uploads", p.upload.String(), "dry_run", opts.DryRun, "concurrency", p.opts.Concurrency)
 	return p.run(ctx, locals)
+}
+
+// State is what GitHub holds for a tag.
+type State struct {
+	// Exists: some release carries the tag; Draft: the one found is a draft.
+	Exists, Draft bool
+	URL           string
+}
+
+// Lookup reports the release of opts.Tag (drafts included) without
+// changing anything. It needs GITHUB_TOKEN.
+func Lookup(ctx context.Context, opts Options) (State, error) {
+	getenv := opts.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	red := redactor{token: getenv("GITHUB_TOKEN")}
+	st, err := lookup(ctx, opts, getenv, red)
+	return st, red.error(err)
+}
+
+func lookup(ctx context.Context, opts Options, getenv func(string) string, red redactor) (State, error) {
+	if red.token == "" {
+		return State{}, ErrNoToken
+	}
+	p := &publisher{opts: opts, red: red, out: io.Discard}
+	base := slog.DiscardHandler
+	if opts.Logger != nil {
+		base = opts.Logger.Handler()
+	}
+	p.log = slog.New(&redactHandler{inner: base, r: red}).With("tag", opts.Tag)
+	var err error
+	if p.api, p.upload, err = resolveURLs(opts.BaseURL, opts.UploadURL, getenv); err != nil {
+		return State{}, err
+	}
+	p.http = authClient(opts.HTTPClient, red.token, p.api, p.upload)
+	p.retry = &retrier{policy: opts.Retry.withDefaults(), log: p.log}
+	rel, err := p.findRelease(ctx)
+	if err != nil || rel == nil {
+		return State{}, err
+	}
+	return State{Exists: true, Draft: rel.GetDraft(), URL: rel.GetHTMLURL()}, nil
 }
 
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
@@ -392,6 +457,9 @@ func (p *publisher) run(ctx context.Context, locals []localAsset) (Result, error
 	if err != nil {
 		return res, err
 	}
+	if rel == nil && p.opts.FromGoReleaser {
+		return res, fmt.Errorf("publish: no draft release for %s: GoReleaser's release pipe creates it (is release.disable set, or did `goreleaser release --draft` not run?)", p.opts.Tag)
+	}
 	if rel == nil {
 		if p.opts.DryRun {
 			res.Plan = append(res.Plan, Step{Action: "create-release", Name: p.opts.Tag, Detail: "draft"})
@@ -409,6 +477,7 @@ func (p *publisher) run(ctx context.Context, locals []localAsset) (Result, error
 	}
 	res.ReleaseID, res.URL = rel.GetID(), rel.GetHTMLURL()
 	draft := rel.GetDraft()
+	res.Draft = draft
 	log := p.log.With("release_id", res.ReleaseID)
 	if res.Created {
 		log.Info("created draft release")
@@ -476,11 +545,16 @@ func (p *publisher) run(ctx context.Context, locals []localAsset) (Result, error
 	if err := p.verify(ctx, rel.GetID(), locals); err != nil {
 		return res, err
 	}
+	if draft && p.opts.KeepDraft {
+		log.Info("left as a draft (release.draft is set)")
+		fmt.Fprintf(p.out, "%s: %d uploaded, %d already present; left as a draft: %s\n", p.opts.Tag, len(res.Uploaded), len(res.Skipped), res.URL)
+		return res, nil
+	}
 	if draft {
 		if rel, err = p.undraft(ctx, rel.GetID()); err != nil {
 			return res, err
 		}
-		res.Published = true
+		res.Published, res.Draft = true, false
 		res.URL = rel.GetHTMLURL()
 		log.Info("published release", "prerelease", p.prerelease, "url", res.URL)
 	}
@@ -843,6 +917,16 @@ func (p *publisher) undraft(ctx context.Context, releaseID int64) (*github.Repos
 		Name:       github.String(p.opts.Tag),
 		Draft:      github.Bool(false),
 		Prerelease: github.Bool(p.prerelease),
+	}
+	if p.opts.FromGoReleaser {
+		// GoReleaser named the draft, wrote its notes and set prerelease.
+		edit = &github.RepositoryRelease{Draft: github.Bool(false)}
+	}
+	if p.opts.MakeLatest != "" {
+		edit.MakeLatest = github.String(p.opts.MakeLatest)
+	}
+	if p.opts.DiscussionCategory != "" {
+		edit.DiscussionCategoryName = github.String(p.opts.DiscussionCategory)
 	}
 	if p.opts.Notes != "" {
 		edit.Body = github.String(p.opts.Notes)

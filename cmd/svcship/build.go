@@ -5,22 +5,20 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 
-	"github.com/svcship/svcship/release"
+	"github.com/svcship/svcship/internal/pipeline"
 )
 
-// cmdBuild runs the release pipeline without mage: the build steps, or
-// with --package everything up to publishing.
+// cmdBuild runs what `go tool mage snapshot` (or, with --release,
+// `go tool mage release`) runs, for projects without mage.
 func cmdBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("svcship build", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg := fs.String("config", "svcship.yaml", "svcship.yaml to read")
-	snapshot := fs.Bool("snapshot", false, "build an unversioned snapshot (no tag needed)")
-	pkg := fs.Bool("package", false, "also sign, archive, build MSIs and write checksums")
-	target := fs.String("target", "", "build only this goos_goarch (matrix jobs)")
+	rel := fs.Bool("release", false, "release the tag at HEAD (publishes); default is a snapshot")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: svcship build [--snapshot] [--package] [--target goos_goarch] [--config svcship.yaml]")
+		fmt.Fprintln(stderr, "usage: svcship build [--release] [--config svcship.yaml]")
+		fmt.Fprintln(stderr, "Extra GoReleaser flags come from "+pipeline.EnvGoReleaserFlags+".")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
@@ -29,30 +27,9 @@ func cmdBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		return 2
 	}
-	var targets []string
-	if *target != "" {
-		targets = []string{*target}
-	}
-	rc, err := release.NewContext(ctx, release.Options{
-		ConfigPath: *cfg,
-		Snapshot:   *snapshot,
-		Targets:    targets,
-		Stdout:     stdout,
-		Stderr:     stderr,
-		Logger:     slog.New(slog.NewTextHandler(stderr, nil)),
-	})
-	if err != nil {
-		fmt.Fprintf(stderr, "svcship build: %v\n", err)
-		return 2
-	}
-	steps := release.BuildSteps()
-	if *pkg {
-		steps = release.SnapshotSteps()
-	}
-	if err := release.Run(rc, steps); err != nil {
+	if err := pipeline.Drive(ctx, pipeline.DriveOptions{ConfigPath: *cfg, Snapshot: !*rel, Stderr: stderr}); err != nil {
 		fmt.Fprintf(stderr, "svcship build: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "%s\n", rc.ArtifactsPath())
 	return 0
 }

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/svcship/svcship/release"
+	"github.com/svcship/svcship/internal/pipeline"
 )
 
 // cmdChecksums writes sha256 checksums in GoReleaser's format
@@ -27,13 +27,13 @@ func cmdChecksums(_ context.Context, args []string, stdout, stderr io.Writer) in
 		return 2
 	}
 	if *out != "" {
-		if err := release.WriteChecksums(*out, fs.Args()); err != nil {
+		if err := pipeline.WriteChecksums(*out, fs.Args()); err != nil {
 			fmt.Fprintf(stderr, "svcship checksums: %v\n", err)
 			return 1
 		}
 		return 0
 	}
-	s, err := release.Checksums(fs.Args())
+	s, err := pipeline.Checksums(fs.Args())
 	if err != nil {
 		fmt.Fprintf(stderr, "svcship checksums: %v\n", err)
 		return 1

@@ -25,17 +25,18 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"build":     {"run the pipeline without mage: build, or with --package everything up to publishing", cmdBuild},
-		"checksums": {"write checksums.txt (sha256) over files", cmdChecksums},
-		"resources": {"write VERSIONINFO, icon and manifest .syso files for each Windows arch", cmdResources},
-		"sign":      {"Authenticode-sign exes, MSIs and PowerShell scripts (pfx, PKCS#11 or a signer command)", cmdSign},
-		"zip":       {"write a deterministic zip", cmdZip},
-		"check":     {"validate svcship.yaml and print the resolved settings", cmdCheck},
-		"init":      {"prepare this Go module to ship through svcship", cmdInit},
-		"msi":       {"build a service MSI from svcship.yaml and the built binaries", cmdMSI},
-		"publish":   {"upload dist artifacts to the GitHub release and publish it", cmdPublish},
-		"version":   {"print svcship's version", cmdVersion},
-		"verify":    {"check a downloaded signed file against an unsigned local build and its published signature", cmdVerify},
+		"build":      {"run GoReleaser's release pipeline with svcship's hooks: a snapshot, or with --release the release", cmdBuild},
+		"goreleaser": {"svcship's steps at a GoReleaser extension point (called from the hooks init writes)", cmdGoReleaser},
+		"checksums":  {"write checksums.txt (sha256) over files", cmdChecksums},
+		"resources":  {"write VERSIONINFO, icon and manifest .syso files for each Windows arch", cmdResources},
+		"sign":       {"Authenticode-sign exes, MSIs and PowerShell scripts (pfx, PKCS#11 or a signer command)", cmdSign},
+		"zip":        {"write a deterministic zip", cmdZip},
+		"check":      {"validate svcship.yaml and print the resolved settings", cmdCheck},
+		"init":       {"prepare this Go module to ship through svcship", cmdInit},
+		"msi":        {"build a service MSI from svcship.yaml and the built binaries", cmdMSI},
+		"publish":    {"upload dist artifacts to the GitHub release and publish it", cmdPublish},
+		"version":    {"print svcship's version", cmdVersion},
+		"verify":     {"check a downloaded signed file against an unsigned local build and its published signature", cmdVerify},
 	}
 }
 

@@ -7,11 +7,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 
+	"github.com/svcship/svcship/internal/pipeline"
 	"github.com/svcship/svcship/publish"
 )
 
@@ -64,7 +65,8 @@ func runPublish(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	}
 
 	if *owner == "" || *repo == "" {
-		o, r, err := publishRepoFromGit(ctx, dir, getenv)
+		remote, _ := publishGitOutput(ctx, dir, "remote", "get-url", "origin")
+		o, r, err := pipeline.GitHubRepo("", remote, getenv)
 		if err != nil {
 			fmt.Fprintf(stderr, "svcship publish: %v; pass --owner and --repo\n", err)
 			return 2
@@ -76,22 +78,36 @@ func runPublish(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 			*repo = r
 		}
 	}
+	distDir := *dist
+	if !filepath.IsAbs(distDir) {
+		distDir = filepath.Join(dir, distDir)
+	}
+	meta, err := pipeline.ReadMetadata(distDir)
+	if err != nil {
+		fmt.Fprintf(stderr, "svcship publish: %v (is %s a dist folder written by go tool mage release?)\n", err, *dist)
+		return 2
+	}
+	// A snapshot is never published, and a dist is published only as the
+	// tag GoReleaser built it for.
+	if err := pipeline.RefuseSnapshot(distDir, meta); err != nil {
+		fmt.Fprintf(stderr, "svcship publish: %v\n", err)
+		return 2
+	}
 	if *tag == "" {
-		t, err := publishGitOutput(ctx, dir, "describe", "--tags", "--exact-match", "HEAD")
-		if err != nil || t == "" {
-			fmt.Fprintln(stderr, "svcship publish: HEAD has no tag; pass --tag vX.Y.Z")
-			return 2
-		}
-		*tag = t
+		*tag = meta.Tag
+	}
+	if *tag != meta.Tag {
+		fmt.Fprintf(stderr, "svcship publish: --tag %s, but %s was built for %s (version %s)\n", *tag, *dist, meta.Tag, meta.Version)
+		return 2
 	}
 	if _, err := publish.ParseTag(*tag); err != nil {
 		fmt.Fprintf(stderr, "svcship %v\n", err)
 		return 2
 	}
 
-	assets, err := publish.AssetsFromArtifacts(*dist)
+	assets, err := pipeline.UploadSet(distDir, pipeline.GoReleaserConfig{})
 	if err != nil {
-		fmt.Fprintf(stderr, "svcship %v\n", err)
+		fmt.Fprintf(stderr, "svcship publish: %v\n", err)
 		return 2
 	}
 	if len(assets) == 0 {
@@ -127,52 +143,12 @@ func runPublish(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "svcship %v\n", err)
-		if res.ReleaseID != 0 && !res.Published && !res.AlreadyComplete {
-			fmt.Fprintln(stderr, "svcship publish: the release was left as a draft; re-run to finish")
+		if res.ReleaseID != 0 && res.Draft {
+			fmt.Fprintln(stderr, "svcship publish: the release is still a draft; re-run to finish")
 		}
 		return 1
 	}
 	return 0
-}
-
-// publishRepoFromGit derives owner and name from the origin remote, then
-// from GITHUB_REPOSITORY (set in GitHub Actions). The remote URL itself is
-// never printed: it may embed credentials.
-func publishRepoFromGit(ctx context.Context, dir string, getenv func(string) string) (string, string, error) {
-	if remote, err := publishGitOutput(ctx, dir, "remote", "get-url", "origin"); err == nil {
-		if o, r, ok := publishParseRemote(remote); ok {
-			return o, r, nil
-		}
-	}
-	if o, r, ok := strings.Cut(getenv("GITHUB_REPOSITORY"), "/"); ok && o != "" && r != "" && !strings.Contains(r, "/") {
-		return o, r, nil
-	}
-	return "", "", errors.New("cannot tell the GitHub repository from git remote origin or GITHUB_REPOSITORY")
-}
-
-// publishParseRemote extracts owner/name from the remote URL forms git
-// accepts: https://host/o/r(.git), scp-like git@host:o/r.git and
-// ssh://git@host[:port]/o/r.git.
-func publishParseRemote(remote string) (owner, repo string, ok bool) {
-	remote = strings.TrimSpace(remote)
-	var path string
-	if u, err := url.Parse(remote); err == nil && u.Scheme != "" && u.Host != "" {
-		path = u.Path
-	} else if at, rest, found := strings.Cut(remote, ":"); found && !strings.Contains(at, "/") {
-		path = rest // scp-like syntax: [user@]host:path
-	} else {
-		return "", "", false
-	}
-	path = strings.TrimSuffix(strings.Trim(path, "/"), ".git")
-	parts := strings.Split(path, "/")
-	if len(parts) < 2 {
-		return "", "", false
-	}
-	owner, repo = parts[len(parts)-2], parts[len(parts)-1]
-	if owner == "" || repo == "" {
-		return "", "", false
-	}
-	return owner, repo, true
 }
 
 func publishGitOutput(ctx context.Context, dir string, args ...string) (string, error) {

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/svcship/svcship/release"
+	"github.com/svcship/svcship/internal/pipeline"
 )
 
 // cmdZip writes a deterministic zip or tar.gz: entries sorted, every mtime
@@ -38,7 +38,7 @@ func cmdZip(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "svcship zip: %v\n", err)
 		return 2
 	}
-	var files []release.ArchiveFile
+	var files []pipeline.ArchiveFile
 	for _, a := range fs.Args() {
 		name, src, ok := strings.Cut(a, "=")
 		if !ok {
@@ -50,13 +50,13 @@ func cmdZip(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		exec := strings.HasSuffix(strings.ToLower(name), ".exe") || st.Mode().Perm()&0o111 != 0
-		files = append(files, release.ArchiveFile{Name: filepath.ToSlash(name), Source: src, Executable: exec})
+		files = append(files, pipeline.ArchiveFile{Name: filepath.ToSlash(name), Source: src, Executable: exec})
 	}
 	switch {
 	case strings.HasSuffix(*out, ".zip"):
-		err = release.WriteZip(*out, files, t)
+		err = pipeline.WriteZip(*out, files, t)
 	case strings.HasSuffix(*out, ".tar.gz"), strings.HasSuffix(*out, ".tgz"):
-		err = release.WriteTarGz(*out, files, t)
+		err = pipeline.WriteTarGz(*out, files, t)
 	default:
 		fmt.Fprintf(stderr, "svcship zip: %s: want a .zip, .tar.gz or .tgz name\n", *out)
 		return 2

@@ -1,14 +1,4 @@
-// Package release is svcship's release pipeline: an ordered list of small
-// steps (validate, Windows resources, GoReleaser build, installer build,
-// signing, archives, MSIs, checksums, publishing) that share one *Context.
-//
-// The pipeline is shaped like GoReleaser's own: every step has a Name, a
-// Skip that explains why it does not apply, and a Run. dist/artifacts.json,
-// written first by GoReleaser's build, is the record of what has been
-// produced; each step reads it and adds its own outputs (written atomically),
-// so a later process (a matrix merge job, `svcship publish`) can pick up
-// where an earlier one stopped.
-package release
+package pipeline
 
 import (
 	"context"
@@ -19,11 +9,11 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/svcship/svcship/config"
+	"github.com/svcship/svcship/internal/atomicfile"
+	"github.com/svcship/svcship/publish"
 	"github.com/svcship/svcship/version"
 )
 
@@ -31,121 +21,139 @@ import (
 // repository pins the same version in tools/go.mod.
 const PinnedGoReleaser = "github.com/goreleaser/goreleaser/v2@v2.15.1"
 
-// Options configure a pipeline run. Zero values mean the defaults noted.
-type Options struct {
-	// Root is the project folder (default: the working directory).
-	Root string
-	// ConfigPath is svcship.yaml (default: Root/svcship.yaml).
-	ConfigPath string
-	// GoReleaserConfig is the GoReleaser config (default: the first of
-	// .goreleaser.yaml, .goreleaser.yml, goreleaser.yaml in Root).
-	GoReleaserConfig string
-	// GoReleaser is the command that runs GoReleaser. Default:
-	// `go tool -modfile=tools/go.mod goreleaser` when Root/tools/go.mod
-	// exists (a project that pins its own), else `go run` of the version
-	// svcship is tested with (PinnedGoReleaser), which keeps GoReleaser's
-	// dependencies out of the project's go.mod.
-	GoReleaser []string
-	// Snapshot builds an unversioned snapshot (no tag needed, dirty tree
-	// allowed, never published).
-	Snapshot bool
-	// Targets restricts the build to these "goos_goarch" pairs (matrix
-	// builds); empty means every target of the GoReleaser config.
-	Targets []string
-	// Getenv reads the environment (default os.Getenv). Signing and
-	// publishing read their secrets through it.
-	Getenv func(string) string
-	// Stdout and Stderr receive the output of tools (default: os.Stderr for
-	// both, so stdout stays clean for callers).
-	Stdout, Stderr io.Writer
-	// Logger logs progress (default: slog to Stderr).
-	Logger *slog.Logger
-	// Publisher uploads the release (the publish step is skipped without).
-	Publisher Publisher
-}
+// InstallerBinary is the name of the service installer executable.
+const InstallerBinary = "svcship-installer"
 
-// GitInfo is the state of the repository being released.
-type GitInfo struct {
-	// Tag is the tag at HEAD on a release; on a snapshot the latest tag
-	// reachable from HEAD, or v0.0.0.
-	Tag         string
-	Commit      string
-	ShortCommit string
-	// CommitTime is the committer time of HEAD: the build date and every
-	// mtime in the outputs, so builds are reproducible.
+// InstallerPackage is the import path of the service installer. Adopters
+// build it from their own module graph (their go.mod lists it as a tool).
+const InstallerPackage = "github.com/svcship/svcship/cmd/svcship-installer"
+
+// EnvPublish, set by `go tool mage release`, makes svcship upload the
+// assets and publish the release (GoReleaser only creates the draft).
+const EnvPublish = "SVCSHIP_PUBLISH"
+
+// Facts is what GoReleaser tells a hook about the run, through the
+// templated flags of the hook's command line.
+type Facts struct {
+	// Dist is GoReleaser's dist folder.
+	Dist string
+	// Version is GoReleaser's {{ .Version }}: the tag without "v" on a
+	// release, the snapshot version_template's result on a snapshot.
+	Version string
+	// Tag is {{ .Tag }}; on a snapshot the latest tag (or v0.0.0).
+	Tag string
+	// CommitTime is {{ .CommitDate }}: every mtime and signing time.
 	CommitTime time.Time
-	Dirty      bool
-	// RemoteURL is the origin URL ("" when the repository has no remote).
-	RemoteURL string
+	// ProjectName is {{ .ProjectName }}.
+	ProjectName string
+	// Commit is {{ .FullCommit }}.
+	Commit string
+	// Snapshot is {{ .IsSnapshot }}.
+	Snapshot bool
+
+	// Build hook only: {{ .Path }}, {{ .Arch }}, {{ .Target }}.
+	Path, Arch, Target string
+
+	// Record hook only: {{ .ArtifactName }}, {{ .ArtifactPath }}.
+	ArtifactName, ArtifactPath string
 }
 
-// Context is the state shared by the steps of one run.
+// Context is the state shared by the steps of one hook run.
 type Context struct {
 	context.Context
+	Facts
 
-	Root             string
-	ConfigPath       string
-	GoReleaserConfig string
-	GoReleaser       []string
-	// Dist is the absolute output folder (GoReleaser's dist).
-	Dist string
-	// ProjectName is GoReleaser's project_name (default: product name).
-	ProjectName string
-	Snapshot    bool
-	Targets     []string
-
-	// Config is svcship.yaml, set by the validate step.
+	// Root is the project folder: GoReleaser runs hooks there.
+	Root string
+	// ConfigPath is svcship.yaml.
+	ConfigPath string
+	// Config is svcship.yaml, set by the load step.
 	Config *config.Config
-	Git    GitInfo
-	// Version is what binaries are stamped with: the tag without "v" on a
-	// release, "<tag>-SNAPSHOT-<short commit>" on a snapshot (GoReleaser's
-	// default snapshot template).
-	Version string
-	Semver  version.V
-
-	// Artifacts mirrors dist/artifacts.json.
-	Artifacts Artifacts
-
-	Publisher Publisher
+	// Semver is the version the Windows numbers come from, set by the load
+	// step: Version when it is semantic, else Tag.
+	Semver version.V
 
 	Getenv func(string) string
 	Stdout io.Writer
 	Stderr io.Writer
 	Log    *slog.Logger
 
+	// published is what the publish step uploaded, for the job summary.
+	published []publish.Asset
+
 	cleanups []func() error
-	// grc is the part of the GoReleaser config svcship reads.
-	grc goreleaserConfig
 }
 
-// NewContext resolves opts into a Context. It does not touch the file
-// system beyond finding the GoReleaser config.
-func NewContext(ctx context.Context, opts Options) (*Context, error) {
-	root := opts.Root
-	if root == "" {
-		root = "."
+// Metadata is the part of GoReleaser's <dist>/metadata.json svcship reads.
+type Metadata struct {
+	ProjectName string `json:"project_name"`
+	Tag         string `json:"tag"`
+	Version     string `json:"version"`
+	Commit      string `json:"commit"`
+}
+
+// ReadMetadata reads <dist>/metadata.json.
+func ReadMetadata(dist string) (Metadata, error) {
+	var m Metadata
+	data, err := os.ReadFile(filepath.Join(dist, "metadata.json"))
+	if err != nil {
+		return m, fmt.Errorf("pipeline: %w", err)
 	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		return m, fmt.Errorf("pipeline: metadata.json: %w", err)
+	}
+	return m, nil
+}
+
+// RunRecord is what svcship writes to <dist>/svcship/run.json: GoReleaser's
+// metadata.json does not say whether a dist is a snapshot, and a snapshot
+// must never be published.
+type RunRecord struct {
+	Snapshot bool   `json:"snapshot"`
+	Version  string `json:"version"`
+	Tag      string `json:"tag"`
+}
+
+// RunRecordPath is <dist>/svcship/run.json.
+func RunRecordPath(dist string) string { return filepath.Join(dist, "svcship", "run.json") }
+
+// writeRunRecord notes the run's kind once per dist.
+func (c *Context) writeRunRecord() error {
+	data, err := json.Marshal(RunRecord{Snapshot: c.Snapshot, Version: c.Version, Tag: c.Tag})
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(RunRecordPath(c.Dist), data, 0o644)
+}
+
+// RefuseSnapshot fails when dist was written by a snapshot run, or when
+// svcship's record of the run disagrees with GoReleaser's metadata.
+func RefuseSnapshot(dist string, meta Metadata) error {
+	data, err := os.ReadFile(RunRecordPath(dist))
+	if err != nil {
+		return fmt.Errorf("%s: svcship's build hook did not run for this dist, so svcship cannot tell a release from a snapshot: rebuild with go tool mage release", RunRecordPath(dist))
+	}
+	var r RunRecord
+	if err := json.Unmarshal(data, &r); err != nil {
+		return fmt.Errorf("%s: %w", RunRecordPath(dist), err)
+	}
+	if r.Snapshot {
+		return fmt.Errorf("%s holds a snapshot (version %s): snapshots are never published; run go tool mage release on a tag", dist, meta.Version)
+	}
+	if r.Version != meta.Version || r.Tag != meta.Tag {
+		return fmt.Errorf("%s: built as %s (tag %s) but metadata.json says %s (tag %s): rebuild", dist, r.Version, r.Tag, meta.Version, meta.Tag)
+	}
+	return nil
+}
+
+// NewContext makes a Context for a hook run in root. Relative paths in
+// facts are taken from root.
+func NewContext(ctx context.Context, root, configPath string, facts Facts, getenv func(string) string, stdout, stderr io.Writer, log *slog.Logger) (*Context, error) {
 	root, err := filepath.Abs(root)
 	if err != nil {
-		return nil, fmt.Errorf("release: %w", err)
+		return nil, fmt.Errorf("pipeline: %w", err)
 	}
-	c := &Context{
-		Context:    ctx,
-		Root:       root,
-		ConfigPath: opts.ConfigPath,
-		Snapshot:   opts.Snapshot,
-		Targets:    opts.Targets,
-		Getenv:     opts.Getenv,
-		Stdout:     opts.Stdout,
-		Stderr:     opts.Stderr,
-		Log:        opts.Logger,
-		GoReleaser: opts.GoReleaser,
-		Publisher:  opts.Publisher,
-	}
-	if c.ConfigPath == "" {
-		c.ConfigPath = config.FileName
-	}
-	c.ConfigPath = c.abs(c.ConfigPath)
+	c := &Context{Context: ctx, Facts: facts, Root: root, Getenv: getenv, Stdout: stdout, Stderr: stderr, Log: log}
 	if c.Getenv == nil {
 		c.Getenv = os.Getenv
 	}
@@ -156,80 +164,58 @@ func NewContext(ctx context.Context, opts Options) (*Context, error) {
 		c.Stdout = c.Stderr
 	}
 	if c.Log == nil {
-		c.Log = slog.New(slog.NewTextHandler(c.Stderr, nil))
+		c.Log = slog.New(NewLogHandler(c.Stderr, slog.LevelInfo))
 	}
-	c.GoReleaserConfig = opts.GoReleaserConfig
-	if c.GoReleaserConfig == "" {
-		for _, n := range []string{".goreleaser.yaml", ".goreleaser.yml", "goreleaser.yaml", "goreleaser.yml"} {
-			if _, err := os.Stat(filepath.Join(root, n)); err == nil {
-				c.GoReleaserConfig = n
-				break
-			}
-		}
+	if configPath == "" {
+		configPath = config.FileName
 	}
-	if c.GoReleaserConfig != "" {
-		c.GoReleaserConfig = c.abs(c.GoReleaserConfig)
+	c.ConfigPath = c.abs(configPath)
+	if c.Dist == "" {
+		c.Dist = "dist"
 	}
-	if len(c.GoReleaser) == 0 {
-		c.GoReleaser = []string{"go", "run", PinnedGoReleaser}
-		if _, err := os.Stat(filepath.Join(root, "tools", "go.mod")); err == nil {
-			c.GoReleaser = []string{"go", "tool", "-modfile=tools/go.mod", "goreleaser"}
-		}
+	c.Dist = c.abs(c.Dist)
+	if c.Path != "" {
+		c.Path = c.abs(c.Path)
 	}
-	c.Dist = filepath.Join(root, "dist")
-	if c.GoReleaserConfig != "" {
-		gc, err := readGoReleaserConfig(c.GoReleaserConfig)
-		if err != nil {
-			return nil, err
-		}
-		if gc.Dist != "" {
-			c.Dist = c.abs(gc.Dist)
-		}
-		c.ProjectName = gc.ProjectName
-		c.grc = gc
+	if c.ArtifactPath != "" {
+		c.ArtifactPath = c.abs(c.ArtifactPath)
 	}
 	return c, nil
 }
 
+// ParseCommitDate reads GoReleaser's {{ .CommitDate }} (RFC 3339).
+func ParseCommitDate(s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("--date %q: expected GoReleaser's {{ .CommitDate }}, an RFC 3339 time such as 2026-11-25T10:00:00Z", s)
+	}
+	return t.UTC(), nil
+}
+
 func (c *Context) abs(p string) string {
 	if filepath.IsAbs(p) {
-		return p
+		return filepath.Clean(p)
 	}
 	return filepath.Join(c.Root, p)
 }
 
-// ArtifactsPath is dist/artifacts.json.
-func (c *Context) ArtifactsPath() string { return filepath.Join(c.Dist, "artifacts.json") }
-
-// AddArtifacts adds to the list (replacing entries with the same path, so
-// a re-run step does not duplicate its outputs) and rewrites
-// dist/artifacts.json.
-func (c *Context) AddArtifacts(as ...Artifact) error {
-	for _, a := range as {
-		i := slices.IndexFunc(c.Artifacts, func(b Artifact) bool { return b.Path == a.Path })
-		if i >= 0 {
-			c.Artifacts[i] = a
-		} else {
-			c.Artifacts = append(c.Artifacts, a)
-		}
-	}
-	return c.SaveArtifacts()
+// StageDir is where the build hook stages the files svcship adds to the
+// Windows archive of goarch; the archive's files entry globs
+// <dist>/svcship/{{ .Os }}_{{ .Arch }}/**.
+func (c *Context) StageDir(goarch string) string {
+	return filepath.Join(c.Dist, "svcship", "windows_"+goarch)
 }
 
-// SaveArtifacts rewrites dist/artifacts.json from c.Artifacts.
-func (c *Context) SaveArtifacts() error {
-	return WriteArtifacts(c.ArtifactsPath(), c.Artifacts)
+// RecordDir holds one record per file GoReleaser would upload.
+func (c *Context) RecordDir() string { return filepath.Join(c.Dist, "svcship", "assets") }
+
+// MSIName is the file name of the MSI for goarch.
+func (c *Context) MSIName(goarch string) string {
+	return fmt.Sprintf("%s_%s_windows_%s.msi", c.ProjectName, c.Version, goarch)
 }
 
-// AbsPath resolves an artifact path (relative to Root, as GoReleaser
-// records them).
-func (c *Context) AbsPath(a Artifact) string { return c.abs(filepath.FromSlash(a.Path)) }
-
-// RelPath is how an artifact path is recorded.
-func (c *Context) RelPath(p string) string { return relPath(c.Root, p) }
-
-// OnCleanup registers f to run when the pipeline ends, whatever the outcome
-// (generated .syso files, temporary keys).
+// OnCleanup registers f to run when the step list ends, whatever the
+// outcome.
 func (c *Context) OnCleanup(f func() error) { c.cleanups = append(c.cleanups, f) }
 
 func (c *Context) runCleanups() error {
@@ -239,44 +225,4 @@ func (c *Context) runCleanups() error {
 	}
 	c.cleanups = nil
 	return errors.Join(errs...)
-}
-
-// ArchiveBase is GoReleaser's default archive name stem:
-// <project>_<version>_<goos>_<goarch>.
-func (c *Context) ArchiveBase(goos, goarch string) string {
-	return fmt.Sprintf("%s_%s_%s_%s", c.ProjectName, c.Version, goos, goarch)
-}
-
-// WantsTarget reports whether goos_goarch is selected (Options.Targets).
-func (c *Context) WantsTarget(goos, goarch string) bool {
-	if len(c.Targets) == 0 {
-		return true
-	}
-	for _, t := range c.Targets {
-		if t == goos+"_"+goarch || strings.HasPrefix(goos+"_"+goarch+"_", t+"_") {
-			return true
-		}
-	}
-	return false
-}
-
-// Metadata is the subset of GoReleaser's dist/metadata.json svcship reads.
-type Metadata struct {
-	ProjectName string `json:"project_name"`
-	Tag         string `json:"tag"`
-	Version     string `json:"version"`
-	Commit      string `json:"commit"`
-}
-
-// ReadMetadata reads dist/metadata.json.
-func (c *Context) ReadMetadata() (Metadata, error) {
-	var m Metadata
-	data, err := os.ReadFile(filepath.Join(c.Dist, "metadata.json"))
-	if err != nil {
-		return m, fmt.Errorf("release: %w", err)
-	}
-	if err := json.Unmarshal(data, &m); err != nil {
-		return m, fmt.Errorf("release: metadata.json: %w", err)
-	}
-	return m, nil
 }

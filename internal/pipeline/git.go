@@ -1,19 +1,28 @@
-package release
+package pipeline
 
 import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
-
-	"gopkg.in/yaml.v3"
 )
+
+// GitInfo is the state of the repository being released.
+type GitInfo struct {
+	// Tag is the tag at HEAD on a release; on a snapshot the latest tag
+	// reachable from HEAD, or v0.0.0.
+	Tag         string
+	Commit      string
+	ShortCommit string
+	// CommitTime is the committer time of HEAD.
+	CommitTime time.Time
+	Dirty      bool
+	// RemoteURL is the origin URL ("" when the repository has no remote).
+	RemoteURL string
+}
 
 // git runs git in dir and returns trimmed stdout.
 func git(ctx context.Context, dir string, args ...string) (string, error) {
@@ -80,94 +89,4 @@ func readGit(ctx context.Context, dir string, snapshot bool) (GitInfo, error) {
 	}
 	g.Tag = strings.Fields(tags)[0]
 	return g, nil
-}
-
-// goreleaserConfig is the part of .goreleaser.yaml svcship reads.
-type goreleaserConfig struct {
-	ProjectName string            `yaml:"project_name"`
-	Dist        string            `yaml:"dist"`
-	Builds      []goreleaserBuild `yaml:"builds"`
-}
-
-type goreleaserBuild struct {
-	ID      string   `yaml:"id"`
-	Dir     string   `yaml:"dir"`
-	Main    string   `yaml:"main"`
-	Binary  string   `yaml:"binary"`
-	Goos    []string `yaml:"goos"`
-	Goarch  []string `yaml:"goarch"`
-	Targets []string `yaml:"targets"`
-	Ignore  []struct {
-		Goos   string `yaml:"goos"`
-		Goarch string `yaml:"goarch"`
-	} `yaml:"ignore"`
-	Skip any `yaml:"skip"`
-}
-
-// windowsArches lists the Windows GOARCH values this build produces,
-// following GoReleaser's defaults (goos darwin, linux, windows; goarch 386,
-// amd64, arm64) when the lists are omitted.
-func (b goreleaserBuild) windowsArches() []string {
-	var out []string
-	add := func(a string) {
-		if !slices.Contains(out, a) {
-			out = append(out, a)
-		}
-	}
-	if len(b.Targets) > 0 {
-		for _, t := range b.Targets {
-			parts := strings.Split(t, "_")
-			if len(parts) >= 2 && parts[0] == "windows" {
-				add(parts[1])
-			}
-		}
-		return out
-	}
-	goos, goarch := b.Goos, b.Goarch
-	if len(goos) == 0 {
-		goos = []string{"darwin", "linux", "windows"}
-	}
-	if len(goarch) == 0 {
-		goarch = []string{"386", "amd64", "arm64"}
-	}
-	if !slices.Contains(goos, "windows") {
-		return nil
-	}
-	for _, a := range goarch {
-		ignored := false
-		for _, ig := range b.Ignore {
-			if (ig.Goos == "" || ig.Goos == "windows") && (ig.Goarch == "" || ig.Goarch == a) {
-				ignored = true
-			}
-		}
-		if !ignored {
-			add(a)
-		}
-	}
-	return out
-}
-
-// mainDir is the folder of the build's main package, relative to the
-// project root.
-func (b goreleaserBuild) mainDir() string {
-	m := b.Main
-	if m == "" {
-		m = "."
-	}
-	if strings.HasSuffix(m, ".go") {
-		m = filepath.Dir(m)
-	}
-	return filepath.Join(b.Dir, m)
-}
-
-func readGoReleaserConfig(path string) (goreleaserConfig, error) {
-	var gc goreleaserConfig
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return gc, fmt.Errorf("goreleaser config: %w", err)
-	}
-	if err := yaml.Unmarshal(data, &gc); err != nil {
-		return gc, fmt.Errorf("goreleaser config %s: %w", path, err)
-	}
-	return gc, nil
 }

@@ -1,4 +1,15 @@
-package release
+// Package pipeline is svcship's part of a release: the steps GoReleaser
+// runs through its own extension points (a global before hook, each
+// Windows build's post hook, two custom publishers), and the driver that
+// `go tool mage snapshot` and `go tool mage release` use to run GoReleaser
+// around them.
+//
+// Like GoReleaser's own pipes, every step is a small type with a Name, a
+// Skip that says why it does not apply, and a Run. The lists below are the
+// whole of svcship's work, in the order it happens inside
+// `goreleaser release`; docs/pipeline.md shows the configuration that
+// wires each list to its extension point.
+package pipeline
 
 import (
 	"errors"
@@ -6,78 +17,79 @@ import (
 	"time"
 )
 
-// Step is one stage of the pipeline.
+// Step is one stage of svcship's work.
 type Step interface {
 	// Name is a short lowercase label used in logs and errors.
 	Name() string
 	// Skip returns why the step does not apply to this run, or "" to run it.
 	Skip(ctx *Context) string
-	// Run does the work. It must leave dist/artifacts.json consistent.
+	// Run does the work.
 	Run(ctx *Context) error
 }
 
-// BuildSteps produce the binaries.
-func BuildSteps() []Step {
+// Before runs as GoReleaser's global before hook, after GoReleaser has
+// settled the version and before it builds anything.
+func Before() []Step {
 	return []Step{
-		// Parse and validate svcship.yaml, read git (refuse a dirty tree or
-		// a non-semver tag on a release) and settle the version, before
-		// anything is built.
-		validateStep{},
+		// Load svcship.yaml (every error names file, line and key) and
+		// check the version fits Windows' numeric versions.
+		loadStep{},
 		// Write VERSIONINFO, icon and manifest as one .syso per Windows
-		// arch next to each Windows main package; removed when the run ends.
+		// arch beside each Windows build's main package; the build hook
+		// of that target removes it again.
 		resourcesStep{},
-		// GoReleaser builds every target (stamped, -trimpath, commit-time
-		// mtimes) and writes dist/artifacts.json, which later steps extend.
-		goreleaserStep{},
-		// Build svcship-installer.exe for each Windows arch that GoReleaser
-		// did not already build it for (adopters build it from their module
-		// graph).
+	}
+}
+
+// BuildPost runs as the post hook of each Windows target of a build, in
+// parallel with the other targets, before GoReleaser archives anything.
+func BuildPost() []Step {
+	return []Step{
+		// Load svcship.yaml and the facts GoReleaser passed.
+		loadStep{},
+		// The .syso of this target has been linked: remove it.
+		unstampStep{},
+		// Authenticode-sign the exe GoReleaser just built, keeping its
+		// mod_timestamp mtime (skipped with one notice without a key).
+		signStep{what: signBuilt},
+		// For the product's binary: build svcship-installer.exe for this
+		// arch from the module graph, with its own VERSIONINFO, and sign it.
 		installerStep{},
-	}
-}
-
-// PackageSteps turn binaries into what is published.
-func PackageSteps() []Step {
-	return []Step{
-		// Authenticode-sign every Windows exe before it is zipped or put
-		// into an MSI (skipped with one notice when no key is configured).
-		signStep{kind: signExe},
-		// One zip per Windows arch (app, installer, svcship.yaml, scripts,
-		// README, LICENSE) and a tar.gz for the other systems.
-		archiveStep{},
-		// One MSI per Windows arch.
+		// Stage what the Windows archives add (installer, svcship.yaml,
+		// signed scripts) under <dist>/svcship/windows_<arch>/, where the
+		// archive's files entry picks it up.
+		stageStep{},
+		// Build the MSI for this arch into <dist>/ (checksum.extra_files and
+		// release.extra_files list it), then sign it.
 		msiStep{},
-		// Sign the MSIs.
-		signStep{kind: signMSI},
-		// checksums.txt (sha256) over everything that is published.
-		checksumsStep{},
+		signStep{what: signMSI},
 	}
 }
 
-// PublishSteps upload the release.
-func PublishSteps() []Step {
+// Record runs as the first svcship custom publisher, once per artifact
+// GoReleaser would upload: it notes the file so Publish uploads exactly
+// GoReleaser's set.
+func Record() []Step {
+	return []Step{recordStep{}}
+}
+
+// Publish runs as the second svcship custom publisher, once, after
+// GoReleaser's release pipe created the draft and its other publishers
+// (Homebrew, Scoop, winget, ...) ran, and before it announces.
+func Publish() []Step {
 	return []Step{
-		// Create or reuse the GitHub release, upload, then undraft.
+		// Upload every recorded file to the draft (retrying, skipping what
+		// is already there with the same digest), check each digest, then
+		// publish the draft unless the project asked for draft: true.
 		publishStep{},
+		// In GitHub Actions, list every published file with its size and
+		// sha256 in the job summary.
+		summaryStep{},
 	}
 }
 
-// SnapshotSteps is everything up to, not including, publishing.
-func SnapshotSteps() []Step { return append(BuildSteps(), PackageSteps()...) }
-
-// ReleaseSteps is the whole release.
-func ReleaseSteps() []Step {
-	return append(SnapshotSteps(), PublishSteps()...)
-}
-
-// ResumeSteps reload a dist folder written by an earlier run (a matrix
-// build, or a release whose publishing failed) so later steps can continue.
-func ResumeSteps() []Step {
-	return []Step{validateStep{resume: true}, loadDistStep{}}
-}
-
-// Run runs steps in order, stopping at the first error. Cleanups registered
-// by steps run at the end whatever happens.
+// Run runs steps in order, stopping at the first error. Cleanups
+// registered by steps run at the end whatever happens.
 func Run(ctx *Context, steps []Step) (err error) {
 	defer func() {
 		if cerr := ctx.runCleanups(); cerr != nil {
@@ -89,15 +101,18 @@ func Run(ctx *Context, steps []Step) (err error) {
 			return err
 		}
 		if why := s.Skip(ctx); why != "" {
-			ctx.Log.Info("skip", "step", s.Name(), "reason", why)
+			ctx.Log.Debug(s.Name(), "skipped", why)
 			continue
 		}
-		start := time.Now() // duration for the log only; never in outputs
-		ctx.Log.Info("start", "step", s.Name())
-		if err := s.Run(ctx); err != nil {
+		start := time.Now() // for the log only; never in outputs
+		if err := s.Run(ctx); errors.Is(err, errSkipRest) {
+			return nil
+		} else if err != nil {
 			return fmt.Errorf("%s: %w", s.Name(), err)
 		}
-		ctx.Log.Info("done", "step", s.Name(), "took", time.Since(start).Round(time.Millisecond))
+		if d := time.Since(start); d >= 100*time.Millisecond {
+			ctx.Log.Info(s.Name()+" done", "took", d.Round(time.Millisecond))
+		}
 	}
 	return nil
 }

@@ -1,0 +1,337 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/svcship/svcship/internal/atomicfile"
+	"github.com/svcship/svcship/internal/childenv"
+	"github.com/svcship/svcship/msipkg"
+	"github.com/svcship/svcship/resources"
+	"github.com/svcship/svcship/scripts"
+	"github.com/svcship/svcship/sign"
+)
+
+// isProduct reports whether this build hook runs for the product's own
+// binary (the one the MSI and the service are built around), not another
+// Windows build of the project.
+func (c *Context) isProduct() bool {
+	return strings.TrimSuffix(filepath.Base(c.Path), ".exe") == c.Config.Product.Binary
+}
+
+func (c *Context) installerPath() string {
+	return filepath.Join(c.StageDir(c.Arch), InstallerBinary+".exe")
+}
+
+func (c *Context) msiPath() string { return filepath.Join(c.Dist, c.MSIName(c.Arch)) }
+
+// SignaturesDir holds the detached Authenticode signatures the release
+// carries (<name>.p7s), so a signed file can be checked against an unsigned
+// rebuild (svcship verify).
+func (c *Context) SignaturesDir() string { return filepath.Join(c.Dist, "svcship", "signatures") }
+
+type signWhat int
+
+const (
+	signBuilt signWhat = iota // the exe GoReleaser built
+	signMSI                   // the MSI this hook built
+)
+
+// signStep Authenticode-signs a file in place with the one signer of
+// package sign.
+type signStep struct{ what signWhat }
+
+func (s signStep) Name() string {
+	if s.what == signMSI {
+		return "sign msi"
+	}
+	return "sign exe"
+}
+
+func (s signStep) Skip(ctx *Context) string {
+	if s.what == signMSI && (!ctx.isProduct() || !wantMSI(ctx)) {
+		return "no msi for this build"
+	}
+	if _, err := ctx.signer(); errors.Is(err, sign.ErrNotConfigured) {
+		return "no signing key configured: outputs are unsigned"
+	}
+	return ""
+}
+
+func (s signStep) Run(ctx *Context) error {
+	p := ctx.Path
+	if s.what == signMSI {
+		p = ctx.msiPath()
+	}
+	return ctx.sign(p, signatureName(ctx, p))
+}
+
+// signer is the configured Signer: the commit time as signing time keeps
+// signed outputs reproducible without a timestamp server.
+func (c *Context) signer() (*sign.Signer, error) {
+	s, err := sign.New(c.Config, c.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	s.Time = c.CommitTime
+	s.Log = c.Log
+	return s, nil
+}
+
+// sign signs p in place, writing its detached signature as
+// SignaturesDir()/sigName.
+func (c *Context) sign(p, sigName string) error {
+	s, err := c.signer()
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(c.Dist, ".svcship-sig-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	s.Signatures = tmp
+	if err := s.Sign(c, p); err != nil {
+		return err
+	}
+	data, err := os.ReadFile(filepath.Join(tmp, filepath.Base(p)+".p7s"))
+	if err != nil {
+		return fmt.Errorf("detached signature of %s: %w", relPath(c.Root, p), err)
+	}
+	if err := atomicfile.WriteFile(filepath.Join(c.SignaturesDir(), sigName), data, 0o644); err != nil {
+		return err
+	}
+	c.Log.Info("signed", "file", relPath(c.Root, p))
+	return nil
+}
+
+// signatureName names a detached signature uniquely within the release:
+// the exes of every arch share a name, so the arch goes in.
+func signatureName(c *Context, p string) string {
+	base := filepath.Base(p)
+	switch sign.Kind(base) {
+	case "pe":
+		stem := strings.TrimSuffix(base, filepath.Ext(base))
+		return fmt.Sprintf("%s_%s_windows_%s%s.p7s", stem, c.Version, c.Arch, filepath.Ext(base))
+	case "script":
+		return base + ".p7s"
+	}
+	return base + ".p7s"
+}
+
+// installerStep builds svcship-installer.exe for this arch with its own
+// VERSIONINFO, from the project's module graph, and signs it.
+type installerStep struct{}
+
+func (installerStep) Name() string { return "service installer" }
+
+func (installerStep) Skip(ctx *Context) string {
+	if !ctx.isProduct() {
+		return "not the product's binary"
+	}
+	return ""
+}
+
+func (installerStep) Run(ctx *Context) error {
+	info, err := ResourceInfo(ctx.Config, ctx.Semver, ctx.Version, InstallerBinary)
+	if err != nil {
+		return err
+	}
+	env := append(childenv.Scrub(os.Environ()), "CGO_ENABLED=0", "GOOS=windows", "GOARCH="+ctx.Arch)
+	env = append(env, targetLevelEnv(ctx.Target)...)
+	pl, err := goList(ctx, env, InstallerPackage)
+	if err != nil {
+		return err
+	}
+	args := []string{"build", "-trimpath", "-buildvcs=false", "-ldflags", ctx.ldflags()}
+	sysoDir := pl.Dir
+	if !pl.Module.Main {
+		// The installer lives in a dependency, normally in the read-only
+		// module cache, and the linker reads .syso files only from the
+		// package folder (build overlays do not cover them). Build from a
+		// writable copy of that module instead, substituted with a replace
+		// in a temporary go.mod; the project's own go.mod is untouched and
+		// every other dependency keeps its version. The replacement path is
+		// relative, so the build info stays the same across checkouts.
+		modfile, copyDir, err := substituteModule(ctx, pl, env)
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(pl.Module.Dir, pl.Dir)
+		if err != nil {
+			return err
+		}
+		sysoDir = filepath.Join(copyDir, rel)
+		args = append(args, "-modfile", modfile)
+	}
+	syso := filepath.Join(sysoDir, resources.FileName(InstallerBinary, ctx.Arch))
+	if err := resources.WriteSyso(info, ctx.Arch, syso); err != nil {
+		return err
+	}
+	defer os.Remove(syso)
+
+	out := ctx.installerPath()
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, "go", append(args, "-o", out, InstallerPackage)...)
+	cmd.Dir = ctx.Root
+	cmd.Env = env
+	if b, err := cmd.CombinedOutput(); err != nil {
+		hint := ""
+		if strings.Contains(string(b), "missing go.sum entry") {
+			// The installer's Windows-only dependencies are in go.sum only
+			// when the project lists the installer as a tool.
+			hint = "\n(add it to go.mod: go get -tool " + InstallerPackage + "; svcship init does this)"
+		}
+		return fmt.Errorf("go build %s: %w\n%s%s", InstallerPackage, err, b, hint)
+	}
+	// Same rule as GoReleaser's mod_timestamp: the commit time.
+	if err := os.Chtimes(out, ctx.CommitTime, ctx.CommitTime); err != nil {
+		return err
+	}
+	ctx.Log.Info("built installer", "target", ctx.Target, "file", relPath(ctx.Root, out))
+	if _, err := ctx.signer(); errors.Is(err, sign.ErrNotConfigured) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	return ctx.sign(out, signatureName(ctx, out))
+}
+
+// targetLevelEnv turns GoReleaser's target suffix (windows_amd64_v1,
+// windows_386_sse2, windows_arm64_v8.0) into the GOAMD64/GO386/GOARM64
+// setting the app was built with, so the installer matches it.
+func targetLevelEnv(target string) []string {
+	parts := strings.SplitN(target, "_", 3)
+	if len(parts) < 3 || parts[2] == "" {
+		return nil
+	}
+	switch parts[1] {
+	case "amd64":
+		return []string{"GOAMD64=" + parts[2]}
+	case "386":
+		return []string{"GO386=" + parts[2]}
+	case "arm64":
+		return []string{"GOARM64=" + parts[2]}
+	}
+	return nil
+}
+
+// ldflags is the stamping svcship's own builds use, matching what init
+// writes into the GoReleaser config: strip symbols and DWARF, stamp
+// version, commit and date.
+func (c *Context) ldflags() string {
+	return fmt.Sprintf("-s -w -X main.version=%s -X main.commit=%s -X main.date=%s",
+		c.Version, c.Commit, c.CommitTime.UTC().Format("2006-01-02T15:04:05Z07:00"))
+}
+
+// stageStep puts what the Windows archive adds beside the exe into the
+// folder the archive's files entry globs: the installer (already there),
+// svcship.yaml, the install and uninstall scripts (signed) and
+// packaging.extra_files.
+type stageStep struct{}
+
+func (stageStep) Name() string { return "stage archive files" }
+
+func (stageStep) Skip(ctx *Context) string {
+	if !ctx.isProduct() {
+		return "not the product's binary"
+	}
+	return ""
+}
+
+func (stageStep) Run(ctx *Context) error {
+	if err := ctx.writeRunRecord(); err != nil {
+		return err
+	}
+	dir := ctx.StageDir(ctx.Arch)
+	data, err := os.ReadFile(ctx.ConfigPath)
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.WriteFile(filepath.Join(dir, "svcship.yaml"), data, 0o644); err != nil {
+		return err
+	}
+	for _, n := range []string{"install.ps1", "uninstall.ps1"} {
+		// A project's own scripts take the place of svcship's.
+		data, err := os.ReadFile(filepath.Join(ctx.Root, "scripts", n))
+		if errors.Is(err, os.ErrNotExist) {
+			data, err = scripts.FS.ReadFile(n)
+		}
+		if err != nil {
+			return err
+		}
+		dst := filepath.Join(dir, "scripts", n)
+		if err := atomicfile.WriteFile(dst, data, 0o644); err != nil {
+			return err
+		}
+		if _, err := ctx.signer(); err == nil {
+			if err := ctx.sign(dst, signatureName(ctx, dst)); err != nil {
+				return err
+			}
+		} else if !errors.Is(err, sign.ErrNotConfigured) {
+			return err
+		}
+	}
+	for _, extra := range ctx.Config.Packaging.ExtraFiles {
+		data, err := os.ReadFile(ctx.Config.Resolve(extra))
+		if err != nil {
+			return fmt.Errorf("packaging.extra_files: %w", err)
+		}
+		if err := atomicfile.WriteFile(filepath.Join(dir, filepath.FromSlash(filepath.ToSlash(filepath.Clean(extra)))), data, 0o644); err != nil {
+			return err
+		}
+	}
+	return filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		return os.Chtimes(p, ctx.CommitTime, ctx.CommitTime)
+	})
+}
+
+func wantMSI(ctx *Context) bool {
+	return ctx.Config.Packaging.MSI == nil || *ctx.Config.Packaging.MSI
+}
+
+// msiStep builds this arch's MSI from the signed exe and installer.
+type msiStep struct{}
+
+func (msiStep) Name() string { return "msi" }
+
+func (msiStep) Skip(ctx *Context) string {
+	switch {
+	case !ctx.isProduct():
+		return "not the product's binary"
+	case !wantMSI(ctx):
+		return "packaging.msi is false"
+	}
+	return ""
+}
+
+func (msiStep) Run(ctx *Context) error {
+	dst := ctx.msiPath()
+	spec := msipkg.Spec{
+		Config:     ctx.Config,
+		Arch:       ctx.Arch,
+		Version:    ctx.Semver,
+		AppBinary:  ctx.Path,
+		Installer:  ctx.installerPath(),
+		ConfigFile: ctx.ConfigPath,
+		Timestamp:  ctx.CommitTime,
+		Logger:     ctx.Log,
+	}
+	if err := msipkg.BuildFile(ctx, spec, dst); err != nil {
+		return err
+	}
+	if err := os.Chtimes(dst, ctx.CommitTime, ctx.CommitTime); err != nil {
+		return err
+	}
+	ctx.Log.Info("built msi", "file", relPath(ctx.Root, dst))
+	return nil
+}
