@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/svcship/svcship/service"
+	"github.com/svcship/svcship/service/httplog"
 )
 
 // Stamped by the build with -ldflags "-X main.version=... -X main.commit=... -X main.date=...".
@@ -101,7 +102,7 @@ func serve(ctx context.Context, addr string, ready func()) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	srv := &http.Server{Handler: withRequestLog(log, newMux()), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: httplog.Handler(log, newMux()), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("hellosvc: listening", "addr", ln.Addr().String(), "version", version)

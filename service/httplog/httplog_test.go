@@ -1,4 +1,4 @@
-package main
+package httplog
 
 import (
 	"bufio"
@@ -22,8 +22,12 @@ type lockedBuf struct {
 	b  bytes.Buffer
 }
 
-func (l *lockedBuf) Write(p []byte) (int, error) { l.mu.Lock(); defer l.mu.Unlock(); return l.b.Write(p) }
-func (l *lockedBuf) String() string              { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+func (l *lockedBuf) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+func (l *lockedBuf) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
 
 // records parses the JSON lines logged so far whose msg is "request".
 func records(t *testing.T, logs string) []map[string]any {
@@ -44,10 +48,18 @@ func records(t *testing.T, logs string) []map[string]any {
 
 var generatedID = regexp.MustCompile(`^[A-Z2-7]{26}$`)
 
+// testMux answers /healthz and /version, and 404 otherwise.
+func testMux() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	mux.HandleFunc("GET /version", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "{}") })
+	return mux
+}
+
 func TestRequestIDRoundTripsAndIsLogged(t *testing.T) {
 	var logs lockedBuf
 	log := slog.New(slog.NewJSONHandler(&logs, nil))
-	srv := httptest.NewServer(withRequestLog(log, newMux()))
+	srv := httptest.NewServer(Handler(log, testMux()))
 	defer srv.Close()
 
 	long := strings.Repeat("a", 129)
@@ -114,7 +126,10 @@ func TestRequestIDRoundTripsAndIsLogged(t *testing.T) {
 func TestHandlerLoggerCarriesRequestID(t *testing.T) {
 	var logs lockedBuf
 	log := slog.New(slog.NewJSONHandler(&logs, nil))
-	h := withRequestLog(log, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := Handler(log, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if ID(r.Context()) != "pot-1" {
+			t.Errorf("ID = %q", ID(r.Context()))
+		}
 		service.Logger(r.Context()).Info("inside")
 		w.WriteHeader(http.StatusTeapot)
 	}))
