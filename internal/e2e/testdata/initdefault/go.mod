@@ -1,0 +1,3 @@
+module github.com/acme/greetd
+
+go 1.24.0

@@ -1,0 +1,3 @@
+module github.com/acme/statusd
+
+go 1.24.0

@@ -1,0 +1,5 @@
+//go:build !windows
+
+package main
+
+func runService(o options) error { return runConsole(o) }
