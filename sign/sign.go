@@ -328,7 +328,12 @@ func (s *Signer) signOne(ctx context.Context, path string) error {
 	if err != nil {
 		return fmt.Errorf("sign %s: %w", name, err)
 	}
-	s.warnExpiry(path, sig)
+	// A signing service's certificates are short-lived by design (Azure
+	// Artifact Signing issues them for 72 hours): only a certificate the
+	// project renews itself gets the warning.
+	if s.method() != MethodCommand {
+		s.warnExpiry(path, sig)
+	}
 	if err := os.Chmod(out, st.Mode().Perm()); err != nil {
 		return fmt.Errorf("sign %s: %w", path, err)
 	}
