@@ -111,3 +111,38 @@ func TestSigningFilesMustExist(t *testing.T) {
 		t.Errorf("ca_file resolves to %s, want %s", got, want)
 	}
 }
+
+// TestSigningDocExamples parses every YAML example in docs/config.md's
+// signing section, so the reference never shows a file svcship refuses.
+func TestSigningDocExamples(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "docs", "config.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(data)
+	i := strings.Index(doc, "\n## signing\n")
+	if i < 0 {
+		t.Fatal("docs/config.md has no signing section")
+	}
+	section := doc[i+1:]
+	if j := strings.Index(section[3:], "\n## "); j >= 0 {
+		section = section[:j+3]
+	}
+	blocks := strings.Split(section, "```yaml\n")[1:]
+	if len(blocks) < 2 {
+		t.Fatalf("%d examples in the signing section, want 2 or more", len(blocks))
+	}
+	methods := map[string]bool{}
+	for n, b := range blocks {
+		yaml := b[:strings.Index(b, "```")]
+		c, err := Parse("docs/config.md", []byte(minimal+yaml))
+		if err != nil {
+			t.Errorf("example %d: %v\n%s", n+1, err, yaml)
+			continue
+		}
+		methods[c.Signing.Method] = true
+	}
+	if !methods[SignPKCS11] || !methods[SignCommand] {
+		t.Errorf("examples cover %v, want pkcs11 and command", methods)
+	}
+}
