@@ -420,16 +420,25 @@ func runInstall(ctx context.Context, env Env, cmd string, args []string) int {
 	if err != nil {
 		return fail(env, err)
 	}
-	if cmd == "install" {
-		if err := checkInstallDir(guard, s.Dir, *secureDir); err != nil {
-			return fail(env, err)
-		}
-	}
 	pd, err := env.Sys.ProgramData()
 	if err != nil {
 		return fail(env, err)
 	}
-	if err := secureServiceFolders(guard, &s, s.resolveFolders(pd)); err != nil {
+	folders := s.resolveFolders(pd)
+	if cmd == "install" {
+		// Checked as a whole first (a refusal changes nothing), then set.
+		if err := guard.checked(func(g *folderGuard) error {
+			return checkInstallDir(g, s.Dir, *secureDir, folders.Logs, folders.Data)
+		}); err != nil && !(*secureDir && isFolderError(err)) {
+			return fail(env, err)
+		}
+		if *secureDir {
+			if err := checkInstallDir(guard, s.Dir, true, folders.Logs, folders.Data); err != nil {
+				return fail(env, err)
+			}
+		}
+	}
+	if err := guard.checked(func(g *folderGuard) error { return secureServiceFolders(g, &s, folders) }); err != nil {
 		return fail(env, err)
 	}
 	if *dryRun {
@@ -720,4 +729,9 @@ func removeFolders(env Env, s *Settings, purge bool) []string {
 		return []string{"warning: folders left: " + err.Error()}
 	}
 	return removeServiceFolders(g, s.resolveFolders(pd), purge)
+}
+
+func isFolderError(err error) bool {
+	var fe *FolderError
+	return errors.As(err, &fe)
 }

@@ -237,13 +237,13 @@ func (f *fakeSys) Start(name string) error {
 }
 
 // tick lets time pass for a starting service: after pendingLeft calls it
-// runs (a negative startPending never finishes starting).
+// runs (zero or negative: it stays start-pending).
 func (f *fakeSys) tick(s *fakeSvc) {
-	if s.status.State != StateStartPending || s.pendingLeft < 0 {
+	if s.status.State != StateStartPending || s.pendingLeft <= 0 {
 		return
 	}
 	s.pendingLeft--
-	if s.pendingLeft <= 0 {
+	if s.pendingLeft == 0 {
 		s.status.State = StateRunning
 	}
 }

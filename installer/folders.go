@@ -73,6 +73,19 @@ type folderGuard struct {
 	self   string // the installer's own account
 	repair bool   // --repair-folders: take over a folder another user owns
 	dryRun bool
+	// checkOnly: inspect and refuse, change and print nothing (the first
+	// of two passes, so that a refusal comes before any change).
+	checkOnly bool
+}
+
+// checked runs f first as a silent check, then for real.
+func (g *folderGuard) checked(f func(*folderGuard) error) error {
+	c := *g
+	c.checkOnly, c.out = true, io.Discard
+	if err := f(&c); err != nil {
+		return err
+	}
+	return f(g)
 }
 
 func newFolderGuard(sys FileSystem, out io.Writer, repair, dryRun bool) (*folderGuard, error) {
@@ -138,6 +151,9 @@ func (g *folderGuard) ensureDir(what, path, sddl string) (created bool, err erro
 		return false, fmt.Errorf("%s: %w", what, err)
 	}
 	if !info.Exists {
+		if g.checkOnly {
+			return true, nil
+		}
 		if g.dryRun {
 			fmt.Fprintf(g.out, "would create %s %s (%s)\n", what, path, sddl)
 			return true, nil
@@ -165,7 +181,7 @@ func (g *folderGuard) ensureDir(what, path, sddl string) (created bool, err erro
 	if !trustedOwner(sd.owner, g.self) && !g.repair {
 		return false, refuse("%s %s is owned by %s, not by SYSTEM or Administrators: another user created it, and could redirect what the service writes there. Delete it, or run again with --repair-folders to take it over and reset its permissions", what, path, sidName(sd.owner))
 	}
-	if sameSecurity(info.SDDL, sddl, sidSystem, sidAdministrators, sidTrustedInstall, g.self) {
+	if g.checkOnly || sameSecurity(info.SDDL, sddl, sidSystem, sidAdministrators, sidTrustedInstall, g.self) {
 		return false, nil
 	}
 	if g.dryRun {
@@ -207,6 +223,9 @@ func (g *folderGuard) ensureContents(what, dir, sid string) error {
 			if !g.repair {
 				return refuse("%s holds %s, %s: it could point the service's writes elsewhere. Remove it, or run again with --repair-folders to remove it", what, p, kind)
 			}
+			if g.checkOnly {
+				continue
+			}
 			if g.dryRun {
 				fmt.Fprintf(g.out, "would remove %s (%s)\n", p, kind)
 				continue
@@ -221,7 +240,7 @@ func (g *folderGuard) ensureContents(what, dir, sid string) error {
 		if info.Dir {
 			want = serviceDirSDDL(sid)
 		}
-		if !sameDACL(info.SDDL, want, false, sidSystem, sidAdministrators, sid) {
+		if !g.checkOnly && !sameDACL(info.SDDL, want, false, sidSystem, sidAdministrators, sid) {
 			if g.dryRun {
 				fmt.Fprintf(g.out, "would reset the permissions of %s\n", p)
 			} else if err := g.fs.SetSecurity(p, want); err != nil {

@@ -150,7 +150,7 @@ func runSaveConfig(env Env, args []string) int {
 	if err != nil {
 		return fail(env, fmt.Errorf("save settings: %w", err))
 	}
-	if _, err := secureSavedFolders(g, loc, true); err != nil {
+	if err := g.checked(func(g *folderGuard) error { _, err := secureSavedFolders(g, loc, true); return err }); err != nil {
 		return fail(env, fmt.Errorf("save settings: %w", err))
 	}
 	if _, err := checkSavedFile(g, loc.file); err != nil {

@@ -246,7 +246,7 @@ func (sd securityDescriptor) untrustedWriters(rights uint32, self string, allowe
 		case a.sid == sidOwnerRights && trustedOwner(sd.owner, self):
 			continue
 		}
-		ok := false
+		ok := a.sid == sd.owner && len(out) > 0 && out[0] == sd.owner+" (owner)" // listed already
 		for _, s := range allowed {
 			ok = ok || s == a.sid
 		}

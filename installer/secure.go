@@ -2,6 +2,7 @@ package installer
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -103,7 +104,7 @@ func secureServiceFolders(g *folderGuard, s *Settings, f serviceFolders) error {
 // even a virtual account holds SeImpersonatePrivilege. With secure set
 // (--secure-install-dir) the folder and what it holds get
 // sddlInstallDir; parents cannot be fixed from here.
-func checkInstallDir(g *folderGuard, dir string, secure bool) error {
+func checkInstallDir(g *folderGuard, dir string, secure bool, own ...string) error {
 	info, err := g.fs.Inspect(dir)
 	if err != nil {
 		return fmt.Errorf("install folder: %w", err)
@@ -119,14 +120,14 @@ func checkInstallDir(g *folderGuard, dir string, secure bool) error {
 			return err
 		}
 	}
-	problems, err := g.installDirProblems(dir, info)
+	problems, err := g.installDirProblems(dir, info, own)
 	if err != nil {
 		return err
 	}
 	if len(problems) == 0 {
 		return nil
 	}
-	if !secure {
+	if !secure || g.checkOnly {
 		return refuse("install folder %s can be changed by non-administrators (%s): anyone who can write there runs code as the service. Install under Program Files, or run again with --secure-install-dir to give the folder SYSTEM and Administrators full control and Users read and execute", dir, strings.Join(problems, "; "))
 	}
 	if g.dryRun {
@@ -142,7 +143,9 @@ func checkInstallDir(g *folderGuard, dir string, secure bool) error {
 
 // installDirProblems lists who can write to the folder and to each entry
 // in it.
-func (g *folderGuard) installDirProblems(dir string, info PathInfo) ([]string, error) {
+// own are the service's log and data folders, which may sit inside the
+// install folder and are the service's to write.
+func (g *folderGuard) installDirProblems(dir string, info PathInfo, own []string) ([]string, error) {
 	var out []string
 	sd, err := parseSDDL(info.SDDL)
 	if err != nil {
@@ -157,6 +160,9 @@ func (g *folderGuard) installDirProblems(dir string, info PathInfo) ([]string, e
 	}
 	for _, n := range entries {
 		p := winJoin(dir, n)
+		if slices.ContainsFunc(own, func(o string) bool { return strings.EqualFold(strings.TrimRight(o, `\`), p) }) {
+			continue
+		}
 		ei, err := g.fs.Inspect(p)
 		if err != nil {
 			return nil, fmt.Errorf("install folder: %w", err)
