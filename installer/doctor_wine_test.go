@@ -96,8 +96,20 @@ func TestWineDoctor(t *testing.T) {
 		t.Fatalf("no request line in the log:\n%s", line)
 	}
 
+	// A log line that carries the secret (as a careless app might write):
+	// doctor shows the tail, masked.
+	f, err := os.OpenFile(r.logFile(), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintln(f, `{"level":"INFO","msg":"using token wine-secret-4711"}`)
+	f.Close()
+
 	// Healthy: exit 0, and the checks that wine can answer are ok.
 	code, text, rep := r.doctor(t)
+	if !strings.Contains(text, `"msg":"using token [redacted]"`) {
+		t.Errorf("the log tail is not shown masked:\n%s", text)
+	}
 	if code != 0 || rep.Errors != 0 {
 		t.Fatalf("healthy service: exit %d, %d errors\n%s", code, rep.Errors, text)
 	}
