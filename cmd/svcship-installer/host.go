@@ -102,6 +102,15 @@ func hostedOptions(cfg *config.Config, getenv func(string) string) (service.Opti
 	for k, v := range s.Environment {
 		env = append(env, k+"="+v)
 	}
+	// The child's data folder, which the installer created writable for
+	// the service's account (service.DataDir reads it).
+	if _, set := s.Environment[service.EnvDataDir]; !set {
+		dataDir := cfg.Resolve(s.DataDir)
+		if dataDir == "" {
+			dataDir = service.DefaultDataDir(s.Name, getenv)
+		}
+		env = append(env, service.EnvDataDir+"="+dataDir)
+	}
 	slices.Sort(env)
 	hopts := host.Options{
 		Executable:  cfg.Resolve(h.Executable),
