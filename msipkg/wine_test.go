@@ -8,11 +8,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/svcship/svcship/config"
+	"github.com/svcship/svcship/internal/winargs"
 	"github.com/svcship/svcship/internal/winetest"
 	"github.com/svcship/svcship/msi"
 	"github.com/svcship/svcship/version"
@@ -359,8 +361,11 @@ packaging:
 			t.Errorf("INSTALLDIR: %s not in C:\\Svc\\Hosted: %v", name, err)
 		}
 	}
-	if image, err := p.RegQuery(ctx, `HKLM\SYSTEM\CurrentControlSet\Services\hellohosted`, "ImagePath"); err != nil || !strings.HasPrefix(strings.TrimPrefix(image, `"`), `C:\Svc\Hosted\svcship-installer.exe`) || !strings.Contains(image, ` host --config "C:\Svc\Hosted\svcship.yaml"`) {
-		t.Errorf("ImagePath = %q (%v), want the installer in INSTALLDIR", image, err)
+	// Compared as the argument vector the service will see: the configure
+	// step may rewrite the command line, quoting only what needs quotes.
+	if image, err := p.RegQuery(ctx, `HKLM\SYSTEM\CurrentControlSet\Services\hellohosted`, "ImagePath"); err != nil ||
+		!slices.Equal(winargs.Split(image), []string{`C:\Svc\Hosted\svcship-installer.exe`, "host", "--config", `C:\Svc\Hosted\svcship.yaml`}) {
+		t.Errorf("ImagePath = %q (%v), want the installer in INSTALLDIR with host --config C:\\Svc\\Hosted\\svcship.yaml", image, err)
 	}
 	if _, err := os.Stat(p.UnixPath(`C:\Program Files\Hello Hosted`)); !os.IsNotExist(err) {
 		t.Errorf("INSTALLDIR given, but the default folder was created too: %v", err)
