@@ -167,12 +167,14 @@ func (winInspector) Signature(path string) (Signature, error) {
 	switch uint32(en) {
 	case uint32(windows.TRUST_E_NOSIGNATURE), uint32(windows.TRUST_E_SUBJECT_FORM_UNKNOWN), uint32(windows.TRUST_E_PROVIDER_UNKNOWN):
 		return Signature{State: SigUnsigned, Detail: detail}, nil
-	case uint32(windows.TRUST_E_BAD_DIGEST), uint32(windows.TRUST_E_NO_SIGNER_CERT), uint32(windows.CRYPT_E_SECURITY_SETTINGS):
+	case uint32(windows.TRUST_E_BAD_DIGEST):
+		// The file's hash no longer matches the signed one.
 		return Signature{State: SigInvalid, Detail: detail}, nil
 	case uint32(windows.ERROR_ACCESS_DENIED):
 		return Signature{}, fmt.Errorf("verify %s: %w", path, ErrAccessDenied)
 	}
-	// Untrusted root, expired or revoked certificate, explicit distrust.
+	// Untrusted root, expired or revoked certificate, explicit distrust,
+	// a local policy that forbids the check.
 	return Signature{State: SigUntrusted, Detail: detail}, nil
 }
 
