@@ -133,10 +133,18 @@ func (c *Config) validateSigning(errAt func(key, format string, args ...any) err
 			return errAt("signing."+k.key, "%q is not an environment variable name", k.name)
 		}
 	}
+	// The password and the PIN reach osslsigncode through a 0600 file, never
+	// its environment.
+	resolved := *s
+	resolved.Method = method
+	resolved.Defaults()
 	for i, name := range s.Env {
 		key := fmt.Sprintf("signing.env[%d]", i)
 		if !envNameRE.MatchString(name) {
 			return errAt(key, "%q is not an environment variable name", name)
+		}
+		if (method == SignPFX && name == resolved.PasswordEnv) || (method == SignPKCS11 && name == resolved.PINEnv) {
+			return errAt(key, "%s holds the key's secret, which svcship hands to osslsigncode in a 0600 file; it must not be in the tool's environment too", name)
 		}
 		for _, t := range releaseTokens() {
 			if strings.EqualFold(name, t) {

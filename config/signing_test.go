@@ -69,6 +69,8 @@ func TestSigningSectionErrors(t *testing.T) {
 		{"command bad template", "signing:\n  method: command\n  command: [sign-it, \"{{ .Path \"]\n", `signing.command[1]: "{{ .Path " is not a valid template`},
 		{"command empty", "signing:\n  method: command\n", "signing.command: is empty"},
 		{"token passed on", "signing:\n  method: command\n  command: [s, \"{{ .Path }}\"]\n  env: [GITHUB_TOKEN]\n", "signing.env[0]: GITHUB_TOKEN is a release token; no signer needs it"},
+		{"PIN in the environment", "signing:\n  method: pkcs11\n  module: /m.so\n  key: \"pkcs11:object=k\"\n  cert: c.pem\n  env: [SOFTHSM2_CONF, SVCSHIP_SIGN_PIN]\n", "signing.env[1]: SVCSHIP_SIGN_PIN holds the key's secret"},
+		{"password in the environment", "signing:\n  password_env: PFXPASS\n  env: [PFXPASS]\n", "signing.env[0]: PFXPASS holds the key's secret"},
 		{"bad env name", "signing:\n  env: [\"A-B\"]\n", `signing.env[0]: "A-B" is not an environment variable name`},
 		{"timestamp not a URL", "signing:\n  timestamp_url: timestamp.example.com\n", `signing.timestamp_url: "timestamp.example.com" is not an http(s) URL`},
 		{"timestamp with password", "signing:\n  timestamp_url: https://u:p@ts.example.com/\n", "signing.timestamp_url: holds credentials"},

@@ -40,6 +40,9 @@ func softToken(t *testing.T, dir string, p pki) (module, conf string) {
 	t.Helper()
 	testtool.Require(t, "softhsm2-util", "pkcs11-tool")
 	module = softHSMModule(t)
+	if _, err := FindEngine(context.Background()); err != nil {
+		testtool.Missing(t, "libp11's engine pkcs11.so not found (Debian package libengine-pkcs11-openssl)")
+	}
 	tokens := filepath.Join(dir, "tokens")
 	if err := os.MkdirAll(tokens, 0o700); err != nil {
 		t.Fatal(err)

@@ -239,6 +239,11 @@ func digestProblem(text string) string {
 			continue
 		}
 		k = strings.TrimSpace(k)
+		// The PE checksum is not part of the signature (Windows ignores it
+		// for programs); other signers may leave it stale.
+		if !strings.Contains(k, "digest") && !strings.Contains(k, "DigitalSignature") && !strings.Contains(k, "page hash") {
+			continue
+		}
 		switch {
 		case strings.HasPrefix(k, "Current "):
 			p := &pair{current: fields[0]}

@@ -25,6 +25,10 @@ func packageOf(name string) string {
 		return "wine wine64"
 	case "x86_64-w64-mingw32-gcc":
 		return "gcc-mingw-w64-x86-64-win32"
+	case "softhsm2-util":
+		return "softhsm2"
+	case "pkcs11-tool":
+		return "opensc"
 	}
 	if name == "sha256sum" {
 		return "coreutils"
