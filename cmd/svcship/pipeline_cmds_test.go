@@ -76,6 +76,9 @@ func TestCmdChecksumsAndSignWithoutKey(t *testing.T) {
 	t.Setenv("SVCSHIP_SIGN_PFX", "")
 	out.Reset()
 	errb.Reset()
+	// svcship sign takes what Authenticode covers (a zip is refused).
+	f = filepath.Join(dir, "a.exe")
+	os.WriteFile(f, []byte("MZ"), 0o644)
 	if code := cmdSign(context.Background(), []string{f}, &out, &errb); code != 0 {
 		t.Fatalf("unconfigured signing: exit %d", code)
 	}
