@@ -38,7 +38,7 @@ func TestRepositoryWorkflows(t *testing.T) {
 	for _, f := range files {
 		have[filepath.Base(f)] = true
 	}
-	for _, want := range []string{"ci.yml", "release.yml", "release-matrix.yml"} {
+	for _, want := range []string{"ci.yml", "release.yml"} {
 		if !have[want] {
 			t.Errorf(".github/workflows/%s is missing", want)
 		}
