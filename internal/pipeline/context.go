@@ -80,6 +80,9 @@ type Context struct {
 
 	// published is what the publish step uploaded, for the job summary.
 	published []publish.Asset
+	// extraAssets are files svcship adds to the upload set at publish time
+	// (the winget manifests).
+	extraAssets []publish.Asset
 
 	cleanups []func() error
 }

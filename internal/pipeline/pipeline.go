@@ -78,6 +78,11 @@ func Record() []Step {
 // (Homebrew, Scoop, winget, ...) ran, and before it announces.
 func Publish() []Step {
 	return []Step{
+		// GoReleaser may start this publisher more than once: one goes on.
+		claimStep{},
+		// winget manifests (installer type msi, ProductCode, per-arch URLs
+		// and sha256) for the MSIs, uploaded with the release.
+		wingetStep{},
 		// Upload every recorded file to the draft (retrying, skipping what
 		// is already there with the same digest), check each digest, then
 		// publish the draft unless the project asked for draft: true.

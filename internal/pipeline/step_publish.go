@@ -12,7 +12,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/svcship/svcship/config"
 	"github.com/svcship/svcship/internal/atomicfile"
+	"github.com/svcship/svcship/internal/winget"
 	"github.com/svcship/svcship/publish"
 )
 
@@ -84,8 +86,18 @@ type publishStep struct{}
 func (publishStep) Name() string         { return "publish" }
 func (publishStep) Skip(*Context) string { return "" }
 
-func (publishStep) Run(ctx *Context) error {
+// claimStep lets exactly one invocation of the svcship-release publisher
+// go on: GoReleaser runs a custom publisher once per matching artifact.
+type claimStep struct{}
+
+func (claimStep) Name() string         { return "claim publish" }
+func (claimStep) Skip(*Context) string { return "" }
+
+func (claimStep) Run(ctx *Context) error {
 	claim := filepath.Join(ctx.Dist, "svcship", "publish.claim")
+	if err := os.MkdirAll(filepath.Dir(claim), 0o755); err != nil {
+		return err
+	}
 	f, err := os.OpenFile(claim, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
 	if errors.Is(err, fs.ErrExist) {
 		ctx.Log.Debug("publish already running in another publisher invocation")
@@ -94,8 +106,60 @@ func (publishStep) Run(ctx *Context) error {
 	if err != nil {
 		return err
 	}
-	f.Close()
+	return f.Close()
+}
 
+// wingetStep writes the winget manifests (version, installer, locale) for
+// the release's MSIs and adds them to the upload set. Only on a release:
+// their URLs point at the published MSIs.
+type wingetStep struct{}
+
+func (wingetStep) Name() string { return "winget manifests" }
+
+func (wingetStep) Skip(ctx *Context) string {
+	if m, _ := filepath.Glob(filepath.Join(ctx.Dist, "*.msi")); len(m) == 0 {
+		return "no MSIs"
+	}
+	return ""
+}
+
+func (wingetStep) Run(ctx *Context) error {
+	cfg, err := config.Load(displayPath(ctx.ConfigPath))
+	if err != nil {
+		return err
+	}
+	meta, err := ReadMetadata(ctx.Dist)
+	if err != nil {
+		return err
+	}
+	v, err := WindowsVersion(meta.Version, meta.Tag)
+	if err != nil {
+		return err
+	}
+	gc, err := ReadEffectiveConfig(ctx.Dist)
+	if err != nil {
+		return err
+	}
+	msis, err := filepath.Glob(filepath.Join(ctx.Dist, "*.msi"))
+	if err != nil {
+		return err
+	}
+	rel := winget.Release{Config: cfg, Version: v}
+	for _, m := range msis {
+		rel.MSIs = append(rel.MSIs, winget.MSI{Path: m, URL: winget.GitHubDownloadURL(gc.Release.GitHub.Owner+"/"+gc.Release.GitHub.Name, meta.Tag, filepath.Base(m))})
+	}
+	paths, err := winget.WriteDist(ctx.Dist, rel)
+	if err != nil {
+		return err
+	}
+	for _, p := range paths {
+		ctx.extraAssets = append(ctx.extraAssets, publish.Asset{Name: filepath.Base(p), Path: p})
+	}
+	ctx.Log.Info("winget manifests", "dir", relPath(ctx.Root, filepath.Dir(paths[0])))
+	return nil
+}
+
+func (publishStep) Run(ctx *Context) error {
 	meta, err := ReadMetadata(ctx.Dist)
 	if err != nil {
 		return err
@@ -111,6 +175,7 @@ func (publishStep) Run(ctx *Context) error {
 	if err != nil {
 		return err
 	}
+	assets = append(assets, ctx.extraAssets...)
 	if len(assets) == 0 {
 		return errors.New("no assets were recorded: the svcship-assets publisher must run before svcship-release (see docs/pipeline.md)")
 	}
