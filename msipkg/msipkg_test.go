@@ -227,8 +227,10 @@ func TestBuildReadBack(t *testing.T) {
 			if order("RemoveExistingProducts") != 1501 || order("InstallInitialize") != 1500 {
 				t.Errorf("RemoveExistingProducts at %d, want 1501 (InstallInitialize at %d)", order("RemoveExistingProducts"), order("InstallInitialize"))
 			}
-			if order(actionConfigureUndo) != order(actionConfigure)-1 {
-				t.Errorf("configure rollback at %d, want right before configure (%d)", order(actionConfigureUndo), order(actionConfigure))
+			// Right after configure: scheduled only once configure succeeded,
+			// so a failed configure's saved copy is never overwritten.
+			if order(actionConfigure) != 5850 || order(actionConfigureUndo) != 5851 {
+				t.Errorf("configure at %d and its rollback at %d, want 5850 and 5851", order(actionConfigure), order(actionConfigureUndo))
 			}
 			if c := seq["StartServices"][1]; c != `VersionNT AND NOT (SERVICE_START~="manual" OR SERVICE_START~="disabled")` {
 				t.Errorf("StartServices condition %v", c)

@@ -48,8 +48,8 @@ const (
 	actionARPDir    = "SvcshipSetARPINSTALLLOCATION"
 	actionSavedPath = "SvcshipSetSavedConfigPath"
 	propSavedPath   = "SvcshipSavedConfig" // private: set by actionSavedPath only
-	// Rollback twins: sequenced just before the action they undo, they
-	// run only if the installation fails and rolls back.
+	// Rollback twins: they run only if the installation fails and rolls
+	// back (see executeSequence for where each sits).
 	actionConfigureUndo = "SvcshipConfigureServiceRollback"
 	actionRestoreUndo   = "SvcshipRestoreConfigRollback"
 	actionAutoAddUndo   = "SvcshipAutostartAddRollback"
@@ -568,6 +568,8 @@ func (p *pkg) fillTables() error {
 	// Should the install roll back after the saved settings were put back
 	// (and their saved copy removed), this saves them again, so a failed
 	// install loses no settings. Exit code ignored: a rollback must finish.
+	// It is sequenced right after the step it undoes: a step that fails
+	// keeps the saved copy itself, and must not have it overwritten.
 	resave := `save-config --from "` + installed + `" --to "` + saved + `"`
 	if svc.Mode != config.ModeAutostart {
 		p.add("CustomAction", row{"Action": actionConfigure, "Type": caExeDeferredSystem, "Source": "InstallerExe",
@@ -695,12 +697,15 @@ func executeSequence(c *config.Config) []step {
 	}
 	if c.Service.Mode != config.ModeAutostart {
 		// After the service exists, before it first starts: recovery and
-		// delayed start are in place for the very first start. A rollback
-		// action comes before the action it undoes.
-		return append(seq, step{actionConfigureUndo, "NOT REMOVE", 5849}, step{actionConfigure, "NOT REMOVE", 5850})
+		// delayed start are in place for the very first start. The undo
+		// comes right after: it is scheduled only once configure has
+		// succeeded (configure keeps the saved copy when it fails).
+		return append(seq, step{actionConfigure, "NOT REMOVE", 5850}, step{actionConfigureUndo, "NOT REMOVE", 5851})
 	}
-	seq = append(seq, step{actionRestoreUndo, "NOT REMOVE", 5839}, step{actionRestore, "NOT REMOVE", 5840})
+	seq = append(seq, step{actionRestore, "NOT REMOVE", 5840}, step{actionRestoreUndo, "NOT REMOVE", 5841})
 	if c.Autostart.Kind == "task" {
+		// These undos come first, as usual: undoing an add or a remove
+		// that did not happen is harmless.
 		seq = append(seq, step{actionAutoAddUndo, "NOT REMOVE", 5849}, step{actionAutoAdd, "NOT REMOVE", 5850},
 			// Before RemoveFiles deletes the installer that removes it.
 			step{actionAutoDelUndo, `REMOVE~="ALL"`, 2004}, step{actionAutoDel, `REMOVE~="ALL"`, 2005})
