@@ -29,6 +29,13 @@
 // Rows may be added in any order: Close sorts every table by its stored
 // key values (string keys by string-pool id), as Windows requires.
 //
+// Before it writes anything, Close validates the database with the ICE
+// rules of Windows Installer's own validation (RuleNames lists them; see
+// ice.go): an error-level finding makes Close return a *ValidationError
+// naming rule, table and row, and nothing is written; warnings are kept for
+// Findings. SetValidation suppresses warnings by rule name or, for
+// databases that are not installer packages, turns validation off.
+//
 // Row values are Go values: string for string columns, any integer type
 // for integer columns, []byte for binary (stream) columns, and nil for
 // NULL. Windows Installer treats "" as NULL, so "" is NULL too.

@@ -11,7 +11,10 @@
 //
 // Output is deterministic: ProductCode, PackageCode and component GUIDs
 // are UUIDv5 values derived from the upgrade code, the version and the
-// content, and every timestamp comes from Spec.Timestamp.
+// content (a component's GUID from what it holds), and every timestamp
+// comes from Spec.Timestamp. Every package passes the msi package's ICE
+// validation before it is written; its warnings go to Spec.Logger and
+// Spec.OnWarning.
 package msipkg
 
 import (
