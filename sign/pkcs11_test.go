@@ -121,6 +121,12 @@ func TestPKCS11SignsExeMSIAndScript(t *testing.T) {
 			if out, err := ossl("verify", "-CAfile", p.caCert, "-in", tt.file); err == nil {
 				t.Fatalf("unsigned file verifies:\n%s", out)
 			}
+			unsigned, err := os.ReadFile(tt.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			twin := filepath.Join(t.TempDir(), filepath.Base(tt.file))
+			put(t, twin, string(unsigned))
 			if err := s.Sign(ctx, tt.file); err != nil {
 				if strings.Contains(err.Error(), testPIN) {
 					t.Fatal("the error shows the PIN")
@@ -140,6 +146,16 @@ func TestPKCS11SignsExeMSIAndScript(t *testing.T) {
 			}
 			assertMtime(t, tt.file, mt)
 			noLeftovers(t, filepath.Dir(tt.file))
+			// Same file, key and signing time: the same bytes, as a
+			// reproducible release needs.
+			if err := s.Sign(ctx, twin); err != nil {
+				t.Fatal(err)
+			}
+			a, _ := os.ReadFile(tt.file)
+			b, _ := os.ReadFile(twin)
+			if !bytes.Equal(a, b) || bytes.Equal(a, unsigned) {
+				t.Error("signing the same file twice through the token gave different bytes")
+			}
 		})
 	}
 	if !strings.Contains(logs.String(), "the signing certificate expires soon") || !strings.Contains(logs.String(), "days_left=19") {
