@@ -200,6 +200,73 @@ func TestPKCS11SignsExeMSIAndScript(t *testing.T) {
 	if strings.Contains(logs.String(), testPIN) {
 		t.Errorf("the log shows the PIN:\n%s", logs.String())
 	}
+
+	// What osslsigncode receives: a wrapper records its arguments, its
+	// environment and the -readpass file's mode, then runs the real tool.
+	t.Run("PIN only in a 0600 file", func(t *testing.T) {
+		t.Setenv("GITHUB_TOKEN", "ghs_release_token_789")
+		record := filepath.Join(dir, "osslsigncode.log")
+		wrapper := filepath.Join(dir, "osslsigncode-wrapper")
+		put(t, wrapper, `#!/bin/sh
+{
+  echo "ARGS: $*"
+  prev=""
+  for a in "$@"; do
+    if [ "$prev" = "-readpass" ]; then echo "PASSFILE: $a $(stat -c %a "$a")"; fi
+    prev="$a"
+  done
+  env | sed 's/^/ENV: /'
+} >> "`+"${SIGN_RECORD}"+`"
+exec osslsigncode "$@"
+`)
+		if err := os.Chmod(wrapper, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		env := func(k string) string {
+			return map[string]string{"SVCSHIP_TEST_PIN": testPIN, "SOFTHSM2_CONF": conf, "SIGN_RECORD": record}[k]
+		}
+		c := pkcs11Config(t, module, `  cert_uri: "pkcs11:token=svcship-test;object=svcship-sign;type=cert"`+"\n")
+		c.Signing.Env = append(c.Signing.Env, "SIGN_RECORD")
+		s, err := New(c, env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Tool = wrapper
+		f := script(t, work, "recorded.ps1")
+		if err := s.Sign(ctx, f); err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(record)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := string(data)
+		if strings.Contains(text, testPIN) {
+			t.Errorf("osslsigncode saw the PIN in its arguments or environment:\n%s", text)
+		}
+		if strings.Contains(text, "GITHUB_TOKEN") || strings.Contains(text, "ghs_") {
+			t.Errorf("osslsigncode saw the GitHub token:\n%s", text)
+		}
+		if !strings.Contains(text, "ENV: SOFTHSM2_CONF="+conf) {
+			t.Errorf("osslsigncode lacks the variable signing.env names:\n%s", text)
+		}
+		var passFile string
+		for _, line := range strings.Split(text, "\n") {
+			if rest, ok := strings.CutPrefix(line, "PASSFILE: "); ok {
+				fields := strings.Fields(rest)
+				if len(fields) != 2 || fields[1] != "600" {
+					t.Errorf("-readpass file: %q, want mode 600", rest)
+				}
+				passFile = fields[0]
+			}
+		}
+		if passFile == "" {
+			t.Fatalf("osslsigncode got no -readpass file:\n%s", text)
+		}
+		if _, err := os.Stat(passFile); !os.IsNotExist(err) {
+			t.Errorf("the PIN file %s is still there (%v)", passFile, err)
+		}
+	})
 }
 
 func TestPKCS11WithoutPINIsNotConfigured(t *testing.T) {
