@@ -17,6 +17,9 @@ type fixture struct {
 	// validate runs ICE validation in Close (off for file-format tests).
 	validate bool
 	suppress []string
+	// readers passes streams to AddStreamReader instead of AddStream.
+	readers bool
+	out     []byte // what the last findings call wrote
 }
 
 var buildTime = time.Date(2024, 6, 1, 12, 30, 0, 0, time.UTC)

@@ -3,6 +3,7 @@ package msi
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -171,7 +172,7 @@ func (w *Writer) validate() ([]Finding, error) {
 			// A cabinet given as a reader is read here, so that it can
 			// be checked against the File table, and written from memory.
 			b := make([]byte, s.size)
-			if _, err := readFull(s.r, b); err != nil {
+			if _, err := io.ReadFull(s.r, b); err != nil {
 				return nil, fmt.Errorf("msi: stream %q: %w", name, err)
 			}
 			w.streams[i] = &wstream{enc: s.enc, data: b, size: s.size}
@@ -194,21 +195,6 @@ func (w *Writer) validate() ([]Finding, error) {
 		return warnings, &ValidationError{Findings: errs}
 	}
 	return warnings, nil
-}
-
-func readFull(r interface{ Read([]byte) (int, error) }, b []byte) (int, error) {
-	n := 0
-	for n < len(b) {
-		m, err := r.Read(b[n:])
-		n += m
-		if err != nil {
-			if n == len(b) {
-				return n, nil
-			}
-			return n, err
-		}
-	}
-	return n, nil
 }
 
 func (d *vdb) run() {

@@ -136,7 +136,13 @@ func (f *fixture) findings(t *testing.T) ([]Finding, error) {
 		}
 	}
 	for n, s := range g.streams {
-		if err := w.AddStream(n, s); err != nil {
+		var err error
+		if f.readers {
+			err = w.AddStreamReader(n, bytes.NewReader(s), int64(len(s)))
+		} else {
+			err = w.AddStream(n, s)
+		}
+		if err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -152,6 +158,7 @@ func (f *fixture) findings(t *testing.T) ([]Finding, error) {
 	} else if cerr != nil {
 		t.Fatalf("Close: %v", cerr)
 	}
+	f.out = buf.Bytes()
 	return out, cerr
 }
 
@@ -372,5 +379,29 @@ func TestSDDLGrammar(t *testing.T) {
 		if got := isSDDL(s); got != want {
 			t.Errorf("isSDDL(%q) = %v, want %v", s, got, want)
 		}
+	}
+}
+
+// A cabinet handed over as a reader is checked too, and still written.
+func TestICECabinetFromReader(t *testing.T) {
+	f := validPackage(t)
+	f.readers = true
+	if got, err := f.findings(t); err != nil || len(got) != 0 {
+		t.Fatalf("findings %v (%v)", got, err)
+	}
+	r, err := Open(bytes.NewReader(f.out), int64(len(f.out)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := r.Stream("payload.cab")
+	if err != nil || !bytes.Equal(got, f.streams["payload.cab"]) {
+		t.Errorf("cabinet stream written from a reader differs (%v)", err)
+	}
+	// And a broken one fails the same way as from memory.
+	f = validPackage(t)
+	f.readers = true
+	set(t, f, "File", "AppExe", 3, 99)
+	if _, err := f.findings(t); err == nil || !strings.Contains(err.Error(), "CABINET error") {
+		t.Errorf("Close = %v, want a CABINET error", err)
 	}
 }
