@@ -165,7 +165,7 @@ func TestParseTopLevelErrors(t *testing.T) {
 		{"", "svcship.yaml: file is empty"},
 		{strings.Replace(minimal, "  upgrade_code: 8f1c2a6e-5b7d-4e3a-9c21-0d4b6a7e9f10\n", "  upgrade_code: not-a-guid\n", 1), `svcship.yaml:8: packaging.upgrade_code: "not-a-guid" is not a GUID`},
 		{strings.Replace(minimal, "packaging:\n  upgrade_code: 8f1c2a6e-5b7d-4e3a-9c21-0d4b6a7e9f10\n", "", 1), "packaging: is required (missing in the top level)"},
-		{minimal + "extra: 1\n", "svcship.yaml:9: extra: unknown key (expected one of autostart, packaging, product, release, service)"},
+		{minimal + "extra: 1\n", "svcship.yaml:9: extra: unknown key (expected one of autostart, packaging, product, release, service, signing)"},
 		{strings.Replace(minimal, "name: hellosvc\n  company", "name: hello svc\n  company", 1), `product.name: "hello svc" is not a product name`},
 	}
 	for _, tt := range tests {
