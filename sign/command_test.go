@@ -193,4 +193,23 @@ func TestTimestampWithBuiltInTSA(t *testing.T) {
 			t.Errorf("verify report lacks %q:\n%s", want, out)
 		}
 	}
+
+	// A timestamped release still checks against an unsigned build: the
+	// detached signature carries the timestamp.
+	unsigned := script(t, mkdir(t, dir, "unsigned"), "ts.ps1")
+	signed := script(t, mkdir(t, dir, "signed"), "ts.ps1")
+	s.Signatures = mkdir(t, dir, "sigs")
+	if err := s.Sign(context.Background(), signed); err != nil {
+		t.Fatal(err)
+	}
+	report, err := VerifyDetached(context.Background(), Detached{
+		Signature: filepath.Join(s.Signatures, "ts.ps1.p7s"), Unsigned: unsigned, Signed: signed,
+		CAFile: p.caCert, TSACAFile: p.caCert,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(report, "Timestamp Server Signature verification: ok") {
+		t.Errorf("verify report:\n%s", report)
+	}
 }
