@@ -67,7 +67,7 @@ func cmdSign(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	s, err := sign.New(cfg, os.Getenv)
 	if errors.Is(err, sign.ErrNotConfigured) && !*require {
-		fmt.Fprintf(stderr, "svcship sign: not signing: %v\n", err)
+		fmt.Fprintf(stderr, "svcship sign: not signing: %s\n", strings.TrimPrefix(err.Error(), "sign: "))
 		return 0
 	}
 	if err != nil {
