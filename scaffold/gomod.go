@@ -15,7 +15,9 @@ const (
 	// project its dependencies (golang.org/x/sys/windows/...) are part of
 	// the project's go.sum, so the build needs no network and no -mod=mod.
 	installerTool = "github.com/svcship/svcship/cmd/svcship-installer"
-	mageModule    = "github.com/magefile/mage"
+	// svcshipTool runs svcship's GoReleaser hooks (go tool svcship).
+	svcshipTool = "github.com/svcship/svcship/cmd/svcship"
+	mageModule  = "github.com/magefile/mage"
 	// mageVersion is the mage svcship is tested with.
 	mageVersion = "v1.17.2"
 )
@@ -29,8 +31,10 @@ func (ErrNoSvcshipRequire) Error() string {
 }
 
 // goModEdits returns the `go mod edit` flags that add what the pipeline
-// needs to go.mod (mage and the service installer as tools), and one note
-// per addition. No flags means go.mod is ready.
+// needs to go.mod (svcship, the service installer and mage as tools: the
+// tool lines `go get -tool` writes, without a network round trip, at the
+// svcship version the user already required), and one note per addition.
+// No flags means go.mod is ready.
 func goModEdits(ctx context.Context, dir string) (flags, notes []string, err error) {
 	cmd := exec.CommandContext(ctx, "go", "mod", "edit", "-json")
 	cmd.Dir = dir
@@ -62,7 +66,7 @@ func goModEdits(ctx context.Context, dir string) (flags, notes []string, err err
 		flags = append(flags, "-require="+mageModule+"@"+mageVersion)
 		notes = append(notes, "require "+mageModule+" "+mageVersion)
 	}
-	for _, tool := range []string{mageModule, installerTool} {
+	for _, tool := range []string{svcshipTool, installerTool, mageModule} {
 		if !tools[tool] {
 			flags = append(flags, "-tool="+tool)
 			notes = append(notes, "tool "+tool)

@@ -1,56 +1,168 @@
 package scaffold
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 )
 
-// What svcship needs from a GoReleaser build: static, reproducible,
-// stripped binaries stamped with the version, for Windows among others.
-const (
-	modTimestamp = "{{ .CommitTimestamp }}"
-	cgoOff       = "CGO_ENABLED=0"
-	trimpath     = "-trimpath"
-)
-
-var windowsArchs = []string{"amd64", "arm64", "386"}
-
-// goreleaser returns the .goreleaser.yaml to write and, when an existing
-// file was merged, one note per change.
-func (p *Project) goreleaser(dir string) ([]byte, []string, error) {
-	var existing string
-	for _, n := range []string{".goreleaser.yaml", ".goreleaser.yml"} {
-		if _, err := os.Stat(filepath.Join(dir, n)); err == nil {
-			existing = n
-			break
-		}
-	}
-	if existing == "" {
-		return []byte(p.freshGoReleaser()), nil, nil
-	}
-	if existing != ".goreleaser.yaml" {
-		return nil, nil, fmt.Errorf("svcship init: found %s; rename it to .goreleaser.yaml so svcship and GoReleaser read the same file", existing)
-	}
-	data, err := os.ReadFile(filepath.Join(dir, existing))
-	if err != nil {
-		return nil, nil, fmt.Errorf("svcship init: %w", err)
-	}
-	out, notes, err := mergeGoReleaser(data, p)
-	if err != nil {
-		return nil, nil, fmt.Errorf("svcship init: .goreleaser.yaml: %w", err)
-	}
-	return out, notes, nil
+// goreleaserConfigNames are the files GoReleaser v2.15.1 reads when run
+// without --config, in its own order (cmd/config.go): init edits the one
+// GoReleaser would read.
+var goreleaserConfigNames = []string{
+	".config/goreleaser.yml",
+	".config/goreleaser.yaml",
+	".goreleaser.yml",
+	".goreleaser.yaml",
+	"goreleaser.yml",
+	"goreleaser.yaml",
 }
 
+// freshGoReleaserName is written when the project has no GoReleaser config.
+const freshGoReleaserName = ".goreleaser.yaml"
+
+// marker starts the comment on every entry init adds, so a reader (and a
+// re-run) can tell svcship's entries from the adopter's.
+const marker = "# svcship: "
+
+// What svcship needs from a GoReleaser build: static, reproducible
+// binaries whose archives carry commit-time mtimes.
+const (
+	modTimestamp = "{{ .CommitTimestamp }}"
+	commitDate   = "{{ .CommitDate }}"
+	cgoOff       = "CGO_ENABLED=0"
+	trimpath     = "-trimpath"
+	// defaultLdflags is GoReleaser's default with the commit date in place
+	// of the build time, so two builds of one commit are identical.
+	defaultLdflags = "-s -w -X main.version={{.Version}} -X main.commit={{.Commit}} -X main.date={{.CommitDate}} -X main.builtBy=goreleaser"
+	publishEnv     = "SVCSHIP_PUBLISH"
+	serviceZipID   = "svcship-windows"
+	assetsPub      = "svcship-assets"
+	releasePub     = "svcship-release"
+)
+
+// defaultArchiveFiles is what GoReleaser puts in an archive whose files
+// list is empty (internal/pipe/archive defaults). An explicit list
+// replaces them, so init writes them out before adding its own entry.
+var defaultArchiveFiles = []string{"license*", "LICENSE*", "readme*", "README*", "changelog*", "CHANGELOG*"}
+
+// findGoReleaserConfig returns the slash path (relative to dir) of the
+// config GoReleaser would read, or "".
+func findGoReleaserConfig(dir string) (string, error) {
+	for _, n := range goreleaserConfigNames {
+		st, err := os.Stat(filepath.Join(dir, filepath.FromSlash(n)))
+		if err == nil && st.Mode().IsRegular() {
+			return n, nil
+		}
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return "", fmt.Errorf("svcship init: %w", err)
+		}
+	}
+	return "", nil
+}
+
+// grConfig is the part of a GoReleaser config Detect needs.
+type grConfig struct {
+	ProjectName string
+	Dist        string
+	Builds      []grBuild
+}
+
+type grBuild struct {
+	ID, Main, Binary string
+	Windows          bool // builds at least one windows target
+}
+
+func parseGoReleaser(data []byte) (*yaml.Node, *grConfig, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, nil, err
+	}
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, nil, errors.New("expected a mapping at the top level")
+	}
+	root := doc.Content[0]
+	gc := &grConfig{ProjectName: scalarAt(root, "project_name"), Dist: scalarAt(root, "dist")}
+	if builds := mapGet(root, "builds"); builds != nil && builds.Kind == yaml.SequenceNode {
+		for _, b := range builds.Content {
+			if !isGoBuild(b) {
+				continue
+			}
+			gc.Builds = append(gc.Builds, grBuild{ID: scalarAt(b, "id"), Main: scalarAt(b, "main"), Binary: scalarAt(b, "binary"), Windows: buildsWindows(b)})
+		}
+	}
+	return &doc, gc, nil
+}
+
+// isGoBuild: a Go build that is not skipped (svcship ships Go programs).
+func isGoBuild(b *yaml.Node) bool {
+	if b.Kind != yaml.MappingNode {
+		return false
+	}
+	if v := scalarAt(b, "builder"); v != "" && v != "go" {
+		return false
+	}
+	return scalarAt(b, "skip") != "true"
+}
+
+// buildsWindows reports whether a build has a windows target: GoReleaser's
+// default goos list (linux, darwin, windows) does.
+func buildsWindows(b *yaml.Node) bool {
+	if t := mapGet(b, "targets"); t != nil && t.Kind == yaml.SequenceNode && len(t.Content) > 0 {
+		for _, c := range t.Content {
+			if strings.HasPrefix(c.Value, "windows_") {
+				return true
+			}
+		}
+		return false
+	}
+	goos := mapGet(b, "goos")
+	if goos == nil {
+		return true
+	}
+	return slices.Contains(seqValues(goos), "windows")
+}
+
+// productBuild picks the build that makes the shipped binary: the one with
+// main, else the one named like the project, else the first Go build.
+func (gc *grConfig) productBuild(main, project string) int {
+	if main != "" {
+		for i, b := range gc.Builds {
+			if b.Main != "" && normalizeMain(b.Main) == main {
+				return i
+			}
+		}
+	}
+	for i, b := range gc.Builds {
+		if b.Binary == project || b.ID == project {
+			return i
+		}
+	}
+	for i, b := range gc.Builds {
+		if b.Windows {
+			return i
+		}
+	}
+	if len(gc.Builds) > 0 {
+		return 0
+	}
+	return -1
+}
+
+// freshGoReleaser is the config written when the project has none; the
+// svcship entries are added to it by the same merge as for an existing one.
 func (p *Project) freshGoReleaser() string {
-	return fmt.Sprintf(`# GoReleaser builds the binaries; svcship adds Windows resources, zips,
-# MSIs, signatures and checksums around it (go tool mage snapshot).
+	return fmt.Sprintf(`# GoReleaser builds and releases %[1]s; svcship plugs into it (hooks,
+# archive files, checksums, publishers: the "# svcship:" entries below).
+# go tool mage snapshot runs goreleaser release --snapshot. See
+# https://github.com/svcship/svcship/blob/main/docs/pipeline.md
 version: 2
 project_name: %[1]s
 
@@ -78,102 +190,512 @@ archives:
 
 checksum:
   name_template: checksums.txt
-
-snapshot:
-  version_template: "{{ incpatch .Version }}-SNAPSHOT-{{ .ShortCommit }}"
 `, p.Name, p.Main, p.Binary, cgoOff, trimpath, modTimestamp)
 }
 
-// mergeGoReleaser edits the build that produces the shipped binary so it is
-// static, trimmed, stamped and reproducible, and builds the Windows archs.
-// Everything else, comments included, is kept.
-func mergeGoReleaser(data []byte, p *Project) ([]byte, []string, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, nil, err
+// merger adds svcship's entries (docs/pipeline.md, "What a GoReleaser
+// config must contain") to one GoReleaser config.
+type merger struct {
+	p     *Project
+	root  *yaml.Node
+	dist  string
+	notes []string
+	// hints are advice that needs no edit (printed, never a change).
+	hints []string
+}
+
+func (m *merger) note(format string, args ...any) {
+	m.notes = append(m.notes, fmt.Sprintf(format, args...))
+}
+
+func (m *merger) beforeHook() string {
+	return "go tool svcship goreleaser before --version={{ .Version }} --tag={{ .Tag }} --date={{ .CommitDate }}"
+}
+
+func (m *merger) buildHook() string {
+	return `{{ if eq .Os "windows" }}go tool svcship goreleaser build --dist=` + m.dist +
+		` --path={{ .Path }} --arch={{ .Arch }} --target={{ .Target }} --version={{ .Version }} --tag={{ .Tag }} --date={{ .CommitDate }} --project={{ .ProjectName }}{{ end }}`
+}
+
+func (m *merger) filesSrc() string { return m.dist + "/svcship/{{ .Os }}_{{ .Arch }}/**/*" }
+func (m *merger) msiGlob() string  { return m.dist + "/*.msi" }
+
+// mergeGoReleaser returns data with svcship's entries added (data itself
+// when nothing was missing), one note per change and the hints.
+func mergeGoReleaser(data []byte, p *Project) (out []byte, notes, hints []string, err error) {
+	doc, gc, err := parseGoReleaser(data)
+	if err != nil {
+		return nil, nil, nil, err
 	}
-	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
-		return nil, nil, errors.New("expected a mapping at the top level")
+	m := &merger{p: p, root: doc.Content[0], dist: "dist"}
+	if gc.Dist != "" {
+		m.dist = strings.TrimSuffix(strings.TrimPrefix(gc.Dist, "./"), "/")
 	}
-	root := doc.Content[0]
-	var notes []string
+	if err := m.merge(gc); err != nil {
+		return nil, nil, nil, err
+	}
+	if len(m.notes) == 0 {
+		return data, nil, m.hints, nil
+	}
+	out, err = encodeKeepingLayout(data, doc)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return out, m.notes, m.hints, nil
+}
+
+func (m *merger) merge(gc *grConfig) error {
+	root := m.root
 	if v := mapGet(root, "version"); v == nil {
-		mapSet(root, "version", scalar("2", "!!int"), true)
-		notes = append(notes, "added version: 2")
+		mapSetFirst(root, "version", scalar("2", "!!int"))
+		m.note("version: 2 (GoReleaser v2 config)")
 	} else if v.Value != "2" {
-		return nil, nil, fmt.Errorf("version is %s; svcship needs a GoReleaser v2 config (version: 2)", v.Value)
+		return fmt.Errorf("version is %s; svcship plugs into GoReleaser v2 (version: 2)", v.Value)
 	}
-	builds := mapGet(root, "builds")
-	if builds == nil || builds.Kind != yaml.SequenceNode || len(builds.Content) == 0 {
-		return nil, nil, errors.New("has no builds; add one for your main package, or remove the file and let svcship init write one")
+	if gc.ProjectName == "" && m.p.Name != "" && m.p.projectFromModule {
+		// Without it GoReleaser names the project after the module's last
+		// element, "v2" for a /v2 module.
+		k := mapSetAfter(root, "project_name", scalar(m.p.Name, "!!str"), "version")
+		k.HeadComment = marker + "GoReleaser would take the module's /vN suffix as the project name"
+		m.note("project_name: %s (not the module's /vN suffix)", m.p.Name)
 	}
-	b := pickBuild(builds, p)
-	id := p.Name
-	if v := mapGet(b, "id"); v != nil {
-		id = v.Value
+	m.before()
+	wins, err := m.builds(gc)
+	if err != nil {
+		return err
 	}
-	note := func(format string, args ...any) {
-		notes = append(notes, fmt.Sprintf("builds[%s]: ", id)+fmt.Sprintf(format, args...))
+	m.archives(wins)
+	m.checksum()
+	m.release()
+	return nil
+}
+
+func (m *merger) before() {
+	before := mapGet(m.root, "before")
+	if before == nil {
+		before = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		mapSetBefore(m.root, "before", before, "builds")
 	}
-	if added := ensureListItems(b, "env", cgoOff); added {
-		note("env += %s (static binaries)", cgoOff)
+	hooks := mapGet(before, "hooks")
+	if hooks == nil || hooks.Kind != yaml.SequenceNode {
+		hooks = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+		mapSet(before, "hooks", hooks)
 	}
-	if added := ensureListItems(b, "flags", trimpath); added {
-		note("flags += %s (reproducible paths)", trimpath)
-	}
-	if v := mapGet(b, "mod_timestamp"); v == nil || v.Value != modTimestamp {
-		mapSet(b, "mod_timestamp", scalar(modTimestamp, "!!str"), false)
-		note("mod_timestamp = %q (reproducible mtimes)", modTimestamp)
-	}
-	if ld := mapGet(b, "ldflags"); ld == nil {
-		mapSet(b, "ldflags", seq("-s -w -X main.version={{.Version}} -X main.commit={{.Commit}} -X main.date={{.CommitDate}}"), false)
-		note("ldflags = stripped and stamped with version, commit and date")
-	} else if !strings.Contains(nodeText(ld), "-s -w") {
-		note("ldflags kept as they are; add -s -w for smaller binaries")
-	}
-	if goos := mapGet(b, "goos"); goos != nil {
-		if ensureListItems(b, "goos", "windows") {
-			note("goos += windows")
+	for _, h := range hooks.Content {
+		if strings.Contains(hookCmd(h), "svcship goreleaser before") {
+			return
 		}
 	}
-	if goarch := mapGet(b, "goarch"); goarch != nil {
-		for _, a := range windowsArchs {
-			if ensureListItems(b, "goarch", a) {
-				note("goarch += %s (a Windows target)", a)
-				if a == "386" {
-					// 386 is wanted for Windows only.
-					for _, goos := range []string{"linux", "darwin"} {
-						if addIgnore(b, goos, a) {
-							note("ignore += %s/%s", goos, a)
-						}
-					}
-				}
+	n := scalar(m.beforeHook(), "!!str")
+	n.HeadComment = marker + "check svcship.yaml and stamp Windows resources (VERSIONINFO, icon, manifest)"
+	hooks.Content = append(hooks.Content, n)
+	m.note("before.hooks += go tool svcship goreleaser before")
+}
+
+// hookCmd is a hook's command, whether written as a string or {cmd: ...}.
+func hookCmd(h *yaml.Node) string {
+	if h.Kind == yaml.ScalarNode {
+		return h.Value
+	}
+	return scalarAt(h, "cmd")
+}
+
+// builds edits every Go build that targets windows and returns their ids
+// (GoReleaser's default id is the project name).
+func (m *merger) builds(gc *grConfig) (map[string]bool, error) {
+	builds := mapGet(m.root, "builds")
+	if builds == nil || builds.Kind != yaml.SequenceNode || len(builds.Content) == 0 {
+		return nil, errors.New("has no builds; add one for your main package, or remove the file and let svcship init write one")
+	}
+	project := gc.ProjectName
+	if project == "" {
+		project = m.p.Name
+	}
+	var gobuilds []*yaml.Node
+	for _, b := range builds.Content {
+		if isGoBuild(b) {
+			gobuilds = append(gobuilds, b)
+		}
+	}
+	if len(gobuilds) == 0 {
+		return nil, errors.New("has no Go build that is not skipped")
+	}
+	prod := gc.productBuild(m.p.Main, project)
+	wins := map[string]bool{}
+	for i, b := range gobuilds {
+		id := scalarAt(b, "id")
+		if id == "" {
+			id = project
+		}
+		label := fmt.Sprintf("builds[%s]", id)
+		if i == prod && !buildsWindows(b) {
+			if t := mapGet(b, "targets"); t != nil && t.Kind == yaml.SequenceNode && len(t.Content) > 0 {
+				t.Content = append(t.Content, scalar("windows_amd64", "!!str"))
+				m.note("%s: targets += windows_amd64", label)
+			} else if ensureListItem(b, "goos", "windows") {
+				m.note("%s: goos += windows", label)
+			}
+		}
+		if !buildsWindows(b) {
+			continue
+		}
+		wins[id] = true
+		if env := mapGet(b, "env"); env == nil || !slices.ContainsFunc(seqValues(env), func(s string) bool { return strings.HasPrefix(s, "CGO_ENABLED=") }) {
+			if ensureListItem(b, "env", cgoOff) {
+				m.note("%s: env += %s (static binaries)", label, cgoOff)
+			}
+		}
+		if ensureListItem(b, "flags", trimpath) {
+			m.note("%s: flags += %s (reproducible paths)", label, trimpath)
+		}
+		if mapGet(b, "mod_timestamp") == nil {
+			mapSet(b, "mod_timestamp", scalar(modTimestamp, "!!str"))
+			m.note("%s: mod_timestamp: %q (reproducible mtimes)", label, modTimestamp)
+		}
+		if ld := mapGet(b, "ldflags"); ld == nil {
+			mapSet(b, "ldflags", seq(defaultLdflags))
+			m.note("%s: ldflags: GoReleaser's default, dated with the commit (reproducible)", label)
+		} else if regexp.MustCompile(`\{\{-?\s*\.Date\s*-?\}\}`).MatchString(nodeText(ld)) {
+			m.hints = append(m.hints, fmt.Sprintf("%s: ldflags stamp {{ .Date }}, the build time: use {{ .CommitDate }} for reproducible binaries", label))
+		}
+		hooks := mapGet(b, "hooks")
+		if hooks == nil {
+			hooks = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+			mapSet(b, "hooks", hooks)
+		}
+		post := mapGet(hooks, "post")
+		if post != nil && post.Kind == yaml.ScalarNode {
+			// A single command is the same as a list of one.
+			post = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{post}}
+			mapSet(hooks, "post", post)
+		}
+		if post == nil {
+			post = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+			mapSet(hooks, "post", post)
+		}
+		if !slices.ContainsFunc(post.Content, func(h *yaml.Node) bool { return strings.Contains(hookCmd(h), "svcship goreleaser build") }) {
+			n := scalar(m.buildHook(), "!!str")
+			n.HeadComment = marker + "sign the Windows exe; for the product binary also build and sign the service\n" +
+				marker + "installer, stage the zip's extra files and build and sign the MSI"
+			post.Content = append(post.Content, n)
+			m.note("%s: hooks.post += go tool svcship goreleaser build (Windows targets)", label)
+		}
+	}
+	return wins, nil
+}
+
+// windowsFormats is what an archive set makes for windows.
+func windowsFormats(a *yaml.Node) []string {
+	if ov := mapGet(a, "format_overrides"); ov != nil && ov.Kind == yaml.SequenceNode {
+		for _, o := range ov.Content {
+			if scalarAt(o, "goos") != "windows" {
+				continue
+			}
+			if f := seqValues(mapGet(o, "formats")); len(f) > 0 {
+				return f
+			}
+			if f := scalarAt(o, "format"); f != "" {
+				return []string{f}
 			}
 		}
 	}
-	if len(notes) == 0 {
-		return data, nil, nil
+	if f := seqValues(mapGet(a, "formats")); len(f) > 0 {
+		return f
 	}
-	var out bytes.Buffer
-	enc := yaml.NewEncoder(&out)
-	enc.SetIndent(2)
-	if err := enc.Encode(&doc); err != nil {
-		return nil, nil, err
+	if f := scalarAt(a, "format"); f != "" {
+		return []string{f}
 	}
-	return out.Bytes(), notes, nil
+	return []string{"tar.gz"}
 }
 
-// pickBuild prefers the build whose main or binary matches the project.
-func pickBuild(builds *yaml.Node, p *Project) *yaml.Node {
-	for _, b := range builds.Content {
-		if v := mapGet(b, "main"); v != nil && normalizeMain(v.Value) == p.Main {
-			return b
-		}
-		if v := mapGet(b, "binary"); v != nil && v.Value == p.Binary {
-			return b
+func (m *merger) svcshipFile() *yaml.Node {
+	f := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	mapSet(f, "src", scalar(m.filesSrc(), "!!str"))
+	mapSet(f, "dst", scalar(".", "!!str"))
+	mapSet(f, "info", mtimeMap())
+	f.HeadComment = marker + "the service installer, svcship.yaml and scripts in the Windows archives"
+	return f
+}
+
+func mtimeMap() *yaml.Node {
+	info := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	mapSet(info, "mtime", scalar(commitDate, "!!str"))
+	return info
+}
+
+func (m *merger) archives(wins map[string]bool) {
+	archives := mapGet(m.root, "archives")
+	if archives == nil || archives.Kind != yaml.SequenceNode {
+		// GoReleaser's default is one tar.gz set; svcship's Windows
+		// download is a zip.
+		archives = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+		a := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		mapSet(a, "formats", flowSeq("tar.gz"))
+		ov := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Style: yaml.FlowStyle}
+		mapSet(ov, "goos", scalar("windows", "!!str"))
+		mapSet(ov, "formats", flowSeq("zip"))
+		mapSet(a, "format_overrides", &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{ov}})
+		archives.Content = append(archives.Content, a)
+		k := mapSet(m.root, "archives", archives)
+		k.HeadComment = marker + "GoReleaser's default archives, with a zip for Windows"
+		m.note("archives: tar.gz, zip for Windows (there were none)")
+	}
+	var productID string
+	for id := range wins {
+		if productID == "" || id == m.p.buildID {
+			productID = id
 		}
 	}
-	return builds.Content[0]
+	if m.p.buildID != "" && wins[m.p.buildID] {
+		productID = m.p.buildID
+	}
+	binaryWindows := false
+	for i, a := range archives.Content {
+		if a.Kind != yaml.MappingNode {
+			continue
+		}
+		id := scalarAt(a, "id")
+		if id == serviceZipID {
+			continue
+		}
+		if id == "" {
+			id = "default"
+		}
+		label := fmt.Sprintf("archives[%d %s]", i, id)
+		ids := seqValues(mapGet(a, "ids"))
+		if len(ids) == 0 {
+			ids = seqValues(mapGet(a, "builds"))
+		}
+		hasWindows := false
+		for w := range wins {
+			if len(ids) == 0 || slices.Contains(ids, w) {
+				hasWindows = true
+			}
+		}
+		if !hasWindows {
+			continue
+		}
+		formats := windowsFormats(a)
+		if !slices.ContainsFunc(formats, func(f string) bool { return f != "binary" && f != "none" }) {
+			if slices.Contains(formats, "binary") {
+				binaryWindows = true
+			}
+			continue
+		}
+		files := mapGet(a, "files")
+		if files == nil || files.Kind != yaml.SequenceNode {
+			files = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+			for _, g := range defaultArchiveFiles {
+				f := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+				mapSet(f, "src", scalar(g, "!!str"))
+				mapSet(f, "info", mtimeMap())
+				files.Content = append(files.Content, f)
+			}
+			files.Content[0].HeadComment = marker + "GoReleaser's default files, written out (a files list replaces them), dated with the commit"
+			mapSet(a, "files", files)
+			m.note("%s: files: GoReleaser's defaults (license*, readme*, changelog*) written out", label)
+		}
+		has := false
+		for j, f := range files.Content {
+			switch {
+			case f.Kind == yaml.ScalarNode:
+				e := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", HeadComment: f.HeadComment, LineComment: f.LineComment}
+				mapSet(e, "src", scalar(f.Value, "!!str"))
+				mapSet(e, "info", mtimeMap())
+				files.Content[j] = e
+				m.note("%s: files[%s]: info.mtime: %q (reproducible)", label, f.Value, commitDate)
+			case f.Kind == yaml.MappingNode:
+				if scalarAt(f, "src") == m.filesSrc() {
+					has = true
+					continue
+				}
+				info := mapGet(f, "info")
+				if info == nil {
+					mapSet(f, "info", mtimeMap())
+					m.note("%s: files[%s]: info.mtime: %q (reproducible)", label, scalarAt(f, "src"), commitDate)
+				} else if mapGet(info, "mtime") == nil {
+					mapSet(info, "mtime", scalar(commitDate, "!!str"))
+					m.note("%s: files[%s]: info.mtime: %q (reproducible)", label, scalarAt(f, "src"), commitDate)
+				}
+			}
+		}
+		if !has {
+			files.Content = append(files.Content, m.svcshipFile())
+			m.note("%s: files += %s (installer, svcship.yaml, scripts)", label, m.filesSrc())
+		}
+		m.buildsInfo(a, label)
+	}
+	if !binaryWindows || productID == "" {
+		return
+	}
+	for _, a := range archives.Content {
+		if scalarAt(a, "id") == serviceZipID {
+			return
+		}
+	}
+	a := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	mapSet(a, "id", scalar(serviceZipID, "!!str"))
+	mapSet(a, "ids", flowSeq(productID))
+	mapSet(a, "formats", flowSeq("none"))
+	ov := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Style: yaml.FlowStyle}
+	mapSet(ov, "goos", scalar("windows", "!!str"))
+	mapSet(ov, "formats", flowSeq("zip"))
+	mapSet(a, "format_overrides", &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{ov}})
+	mapSet(a, "name_template", scalar("{{ .ProjectName }}_{{ .Version }}_{{ .Os }}_{{ .Arch }}_service", "!!str"))
+	mapSet(a, "files", &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{m.svcshipFile()}})
+	m.buildsInfo(a, "")
+	a.HeadComment = marker + "the Windows download is a bare exe: this zip carries it with the\n" + marker + "service installer, svcship.yaml and scripts"
+	archives.Content = append(archives.Content, a)
+	m.note("archives += %s (a zip with the installer beside the binary Windows download)", serviceZipID)
+}
+
+func (m *merger) buildsInfo(a *yaml.Node, label string) {
+	bi := mapGet(a, "builds_info")
+	switch {
+	case bi == nil:
+		mapSet(a, "builds_info", mtimeMap())
+	case mapGet(bi, "mtime") == nil:
+		mapSet(bi, "mtime", scalar(commitDate, "!!str"))
+	default:
+		return
+	}
+	if label != "" {
+		m.note("%s: builds_info.mtime: %q (reproducible)", label, commitDate)
+	}
+}
+
+func (m *merger) msiEntry(comment string) *yaml.Node {
+	e := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	mapSet(e, "glob", scalar(m.msiGlob(), "!!str"))
+	if comment != "" {
+		e.HeadComment = marker + comment
+	}
+	return e
+}
+
+func hasGlob(l *yaml.Node, glob string) bool {
+	if l == nil {
+		return false
+	}
+	return slices.ContainsFunc(l.Content, func(e *yaml.Node) bool { return scalarAt(e, "glob") == glob })
+}
+
+func (m *merger) checksum() {
+	cs := mapGet(m.root, "checksum")
+	if cs == nil {
+		cs = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		mapSet(m.root, "checksum", cs)
+	}
+	if scalarAt(cs, "disable") == "true" {
+		m.hints = append(m.hints, "checksum.disable is true: the MSIs are in no checksums file")
+		return
+	}
+	ef := mapGet(cs, "extra_files")
+	if ef == nil || ef.Kind != yaml.SequenceNode {
+		ef = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+		mapSet(cs, "extra_files", ef)
+	}
+	if !hasGlob(ef, m.msiGlob()) {
+		ef.Content = append(ef.Content, m.msiEntry("the MSIs are listed in the checksums file (whatever its name)"))
+		m.note("checksum.extra_files += %s", m.msiGlob())
+	}
+}
+
+func (m *merger) release() {
+	rel := mapGet(m.root, "release")
+	if rel == nil {
+		rel = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		mapSet(m.root, "release", rel)
+	}
+	if scalarAt(rel, "disable") == "true" {
+		m.hints = append(m.hints, "release.disable is true: svcship adds no release entries and no publishers (svcship publish can still upload dist/)")
+		return
+	}
+	if mapGet(rel, "use_existing_draft") == nil {
+		k := mapSet(rel, "use_existing_draft", scalar("true", "!!bool"))
+		k.HeadComment = marker + "re-runs reuse the draft instead of creating a second one"
+		m.note("release.use_existing_draft: true")
+	}
+	su := mapGet(rel, "skip_upload")
+	if su == nil || !strings.Contains(su.Value, publishEnv) {
+		orig := "false"
+		if su != nil && su.Value != "" {
+			orig = su.Value
+		}
+		v := scalar(`{{ if index .Env "`+publishEnv+`" }}true{{ else }}`+orig+`{{ end }}`, "!!str")
+		k := mapSet(rel, "skip_upload", v)
+		k.HeadComment = marker + "under `go tool mage release` svcship uploads the assets itself (retrying,\n" +
+			marker + "digest checked) and undrafts; a bare `goreleaser release` uploads as usual"
+		m.note("release.skip_upload: true under go tool mage release (else %s)", orig)
+	}
+	ef := mapGet(rel, "extra_files")
+	if ef == nil || ef.Kind != yaml.SequenceNode {
+		ef = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+		mapSet(rel, "extra_files", ef)
+	}
+	if !hasGlob(ef, m.msiGlob()) {
+		ef.Content = append(ef.Content, m.msiEntry("the MSIs are uploaded with the release"))
+		m.note("release.extra_files += %s", m.msiGlob())
+	}
+	m.publishers(rel, ef)
+}
+
+func (m *merger) publishers(rel, relFiles *yaml.Node) {
+	pubs := mapGet(m.root, "publishers")
+	if pubs == nil || pubs.Kind != yaml.SequenceNode {
+		pubs = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+		mapSet(m.root, "publishers", pubs)
+	}
+	has := func(name string) bool {
+		return slices.ContainsFunc(pubs.Content, func(p *yaml.Node) bool { return scalarAt(p, "name") == name })
+	}
+	disable := scalar(`{{ if index .Env "`+publishEnv+`" }}false{{ else }}true{{ end }}`, "!!str")
+	if !has(assetsPub) {
+		p := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		p.HeadComment = marker + "record every file GoReleaser would upload (runs once per artifact)"
+		mapSet(p, "name", scalar(assetsPub, "!!str"))
+		mapSet(p, "cmd", scalar("go tool svcship goreleaser record --dist="+m.dist+" --name={{ .ArtifactName }} --path={{ .ArtifactPath }}", "!!str"))
+		mapSet(p, "checksum", scalar("true", "!!bool"))
+		mapSet(p, "signature", scalar("true", "!!bool"))
+		if ids := mapGet(rel, "ids"); ids != nil && ids.Kind == yaml.SequenceNode && len(ids.Content) > 0 {
+			mapSet(p, "ids", flowSeq(seqValues(ids)...))
+		}
+		ef := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{m.msiEntry("")}}
+		for _, e := range relFiles.Content {
+			if scalarAt(e, "glob") != m.msiGlob() {
+				ef.Content = append(ef.Content, cloneNode(e))
+			}
+		}
+		mapSet(p, "extra_files", ef)
+		mapSet(p, "disable", disable)
+		pubs.Content = append(pubs.Content, p)
+		m.note("publishers += %s (go tool svcship goreleaser record, under go tool mage release only)", assetsPub)
+	}
+	if !has(releasePub) {
+		p := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		p.HeadComment = marker + "upload what was recorded, check every digest, then publish the draft"
+		mapSet(p, "name", scalar(releasePub, "!!str"))
+		mapSet(p, "cmd", scalar("go tool svcship goreleaser publish --dist="+m.dist, "!!str"))
+		mapSet(p, "ids", flowSeq(releasePub))
+		ef := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+		e := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		mapSet(e, "glob", scalar(m.dist+"/metadata.json", "!!str"))
+		ef.Content = append(ef.Content, e)
+		mapSet(p, "extra_files", ef)
+		mapSet(p, "env", seq(`GITHUB_TOKEN={{ index .Env "GITHUB_TOKEN" }}`))
+		mapSet(p, "disable", cloneNode(disable))
+		pubs.Content = append(pubs.Content, p)
+		m.note("publishers += %s (go tool svcship goreleaser publish, under go tool mage release only)", releasePub)
+	}
+}
+
+func cloneNode(n *yaml.Node) *yaml.Node {
+	c := *n
+	c.Content = nil
+	for _, k := range n.Content {
+		c.Content = append(c.Content, cloneNode(k))
+	}
+	return &c
 }
 
 func mapGet(m *yaml.Node, key string) *yaml.Node {
@@ -188,25 +710,65 @@ func mapGet(m *yaml.Node, key string) *yaml.Node {
 	return nil
 }
 
-func mapSet(m *yaml.Node, key string, v *yaml.Node, first bool) {
+func scalarAt(m *yaml.Node, key string) string {
+	if v := mapGet(m, key); v != nil && v.Kind == yaml.ScalarNode {
+		return v.Value
+	}
+	return ""
+}
+
+// mapSet sets key (appending it when new) and returns the key node, which
+// carries the entry's comment.
+func mapSet(m *yaml.Node, key string, v *yaml.Node) *yaml.Node {
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		if m.Content[i].Value == key {
 			m.Content[i+1] = v
-			return
+			return m.Content[i]
 		}
 	}
-	kv := []*yaml.Node{scalar(key, "!!str"), v}
-	if first {
-		m.Content = append(kv, m.Content...)
-		return
+	k := scalar(key, "!!str")
+	m.Content = append(m.Content, k, v)
+	return k
+}
+
+func mapSetFirst(m *yaml.Node, key string, v *yaml.Node) *yaml.Node {
+	k := scalar(key, "!!str")
+	m.Content = append([]*yaml.Node{k, v}, m.Content...)
+	return k
+}
+
+// mapSetBefore inserts key before the entry named before (last when
+// absent).
+func mapSetBefore(m *yaml.Node, key string, v *yaml.Node, before string) *yaml.Node {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == before {
+			k := scalar(key, "!!str")
+			m.Content = slices.Insert(m.Content, i, k, v)
+			return k
+		}
 	}
-	m.Content = append(m.Content, kv...)
+	return mapSet(m, key, v)
+}
+
+// mapSetAfter inserts key after the entry named after (first when absent).
+func mapSetAfter(m *yaml.Node, key string, v *yaml.Node, after string) *yaml.Node {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == after {
+			k := scalar(key, "!!str")
+			m.Content = slices.Insert(m.Content, i+2, k, v)
+			return k
+		}
+	}
+	return mapSetFirst(m, key, v)
 }
 
 func scalar(v, tag string) *yaml.Node {
 	n := &yaml.Node{Kind: yaml.ScalarNode, Value: v, Tag: tag}
-	if tag == "!!str" && strings.Contains(v, "{{") {
+	if tag == "!!str" && (strings.Contains(v, "{{") || strings.ContainsAny(v, "*:")) {
 		n.Style = yaml.DoubleQuotedStyle
+		if strings.Contains(v, `"`) {
+			n.Style = yaml.SingleQuotedStyle
+		}
 	}
 	return n
 }
@@ -219,12 +781,41 @@ func seq(items ...string) *yaml.Node {
 	return n
 }
 
-// ensureListItems adds item to the list at key (creating it); it reports
-// whether anything changed.
-func ensureListItems(m *yaml.Node, key, item string) bool {
+func flowSeq(items ...string) *yaml.Node {
+	n := seq(items...)
+	n.Style = yaml.FlowStyle
+	return n
+}
+
+func seqValues(n *yaml.Node) []string {
+	if n == nil {
+		return nil
+	}
+	if n.Kind == yaml.ScalarNode {
+		return []string{n.Value}
+	}
+	var out []string
+	for _, c := range n.Content {
+		if c.Kind == yaml.ScalarNode {
+			out = append(out, c.Value)
+		}
+	}
+	return out
+}
+
+// ensureListItem adds item to the list at key (creating it); it reports
+// whether anything changed. A scalar becomes a list of itself and item.
+func ensureListItem(m *yaml.Node, key, item string) bool {
 	l := mapGet(m, key)
 	if l == nil {
-		mapSet(m, key, seq(item), false)
+		mapSet(m, key, seq(item))
+		return true
+	}
+	if l.Kind == yaml.ScalarNode {
+		if l.Value == item {
+			return false
+		}
+		mapSet(m, key, seq(l.Value, item))
 		return true
 	}
 	if l.Kind != yaml.SequenceNode {
@@ -240,34 +831,20 @@ func ensureListItems(m *yaml.Node, key, item string) bool {
 }
 
 func nodeText(n *yaml.Node) string {
-	var parts []string
 	if n.Kind == yaml.ScalarNode {
 		return n.Value
 	}
+	var parts []string
 	for _, c := range n.Content {
 		parts = append(parts, nodeText(c))
 	}
 	return strings.Join(parts, " ")
 }
 
-// addIgnore adds {goos, goarch} to the build's ignore list unless present.
-func addIgnore(b *yaml.Node, goos, goarch string) bool {
-	l := mapGet(b, "ignore")
-	if l == nil {
-		l = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
-		mapSet(b, "ignore", l, false)
+// stripMajor drops a /vN major-version suffix from a module path.
+func stripMajor(module string) string {
+	if regexp.MustCompile(`^v[0-9]+$`).MatchString(path.Base(module)) && path.Dir(module) != "." {
+		return path.Dir(module)
 	}
-	if l.Kind != yaml.SequenceNode {
-		return false
-	}
-	for _, c := range l.Content {
-		if v, a := mapGet(c, "goos"), mapGet(c, "goarch"); v != nil && a != nil && v.Value == goos && a.Value == goarch {
-			return false
-		}
-	}
-	m := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Style: yaml.FlowStyle}
-	mapSet(m, "goos", scalar(goos, "!!str"), false)
-	mapSet(m, "goarch", scalar(goarch, "!!str"), false)
-	l.Content = append(l.Content, m)
-	return true
+	return module
 }

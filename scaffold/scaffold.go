@@ -1,13 +1,18 @@
-// Package scaffold is `svcship init`: it prepares an existing Go module to
-// ship through svcship. It writes svcship.yaml (filled in from go.mod, the
-// main package and git), a thin magefile.go that imports svcship's mage
-// targets, the GitHub Actions workflows, and a .goreleaser.yaml (or merges
-// what svcship needs into an existing one, saying what it changed).
+// Package scaffold is `svcship init`: it plugs svcship into an existing Go
+// module's GoReleaser release. It edits the project's GoReleaser config in
+// place (whichever name GoReleaser reads it under), adding svcship's hooks,
+// archive files, checksum and release entries and publishers, each marked
+// with a "# svcship:" comment; it adds what svcship's hooks need to an
+// existing release workflow (keeping every step), and writes svcship.yaml
+// (named after the GoReleaser project and binary), a thin magefile.go, the
+// tools in go.mod, .gitignore entries, and svcship's own workflows where
+// the project has none.
 //
-// Init is idempotent: a second run finds every file as it would write it
-// and changes nothing. It never replaces a file whose content differs from
-// what it would write unless Force is set, and it checks every file before
-// writing any, so a refusal leaves the tree untouched.
+// Init is idempotent: a second run finds every entry in place and changes
+// nothing. Files of the project are only ever added to; a file svcship
+// wrote itself and the user changed is replaced only with Force. Every
+// change, and GoReleaser's own check of the result, is worked out before
+// anything is written, so a refusal leaves the tree untouched.
 package scaffold
 
 import (
@@ -22,12 +27,15 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"text/template"
 
-	"github.com/svcship/svcship/internal/atomicfile"
+	"gopkg.in/yaml.v3"
 
+	"github.com/svcship/svcship/config"
+	"github.com/svcship/svcship/internal/atomicfile"
 	"github.com/svcship/svcship/msipkg"
 )
 
@@ -50,12 +58,19 @@ type Options struct {
 	DryRun bool
 	// Stdout receives the report (default io.Discard).
 	Stdout io.Writer
+	// GoReleaser is the command that runs GoReleaser for `goreleaser
+	// check` (default: found as svcship's pipeline finds it).
+	GoReleaser []string
+	// SkipCheck skips `goreleaser check` (offline, or no GoReleaser).
+	SkipCheck bool
 }
 
 // Change is what Init did (or would do) to one file.
 type Change struct {
-	Path   string // relative to Dir, slash-separated
-	Action string // "create", "unchanged", "merge", "replace", "update" (go.mod)
+	Path string // relative to Dir, slash-separated
+	// Action is "create", "unchanged", "merge" (a file of the project,
+	// edited in place), "replace" (--force) or "update" (go.mod).
+	Action string
 	// Notes say what a merge changed.
 	Notes []string
 }
@@ -84,6 +99,23 @@ type Project struct {
 	GitHub      string // owner/repo
 	UpgradeCode string
 	Arguments   string // YAML flow-list items, e.g. "--listen", ":8080"
+	// Account is the service account written to svcship.yaml.
+	Account string
+	// GoReleaserFile is the GoReleaser config init edits (slash path
+	// relative to the module root; "" when there is none yet).
+	GoReleaserFile string
+	// ServiceImport is the service-manager package that made Detect choose
+	// native mode ("" otherwise).
+	ServiceImport string
+	// GoReleaserVersion is the GoReleaser the workflows install.
+	GoReleaserVersion string
+	// SignPFXVar and SignSecrets are the signing variables the release
+	// workflow provides (signingEnv).
+	SignPFXVar  string
+	SignSecrets []string
+
+	buildID           string // GoReleaser id of the product build
+	projectFromModule bool   // project_name must be added (module ends in /vN)
 }
 
 // Init scaffolds the module at opts.Dir.
@@ -102,37 +134,76 @@ func Init(ctx context.Context, opts Options) ([]Change, error) {
 	if err != nil {
 		return nil, err
 	}
-	files, err := p.render()
+	sc, err := readSigning(dir)
 	if err != nil {
 		return nil, err
 	}
-	gr, notes, err := p.goreleaser(dir)
+	wf, err := planWorkflows(dir, sc)
 	if err != nil {
 		return nil, err
 	}
-	files[".goreleaser.yaml"] = gr
+	p.SignPFXVar, p.SignSecrets = signingEnv(sc)
+	files, err := p.render(wf)
+	if err != nil {
+		return nil, err
+	}
 
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
+	// The GoReleaser config: the adopter's, edited in place, or a new one.
+	grName, grBase := p.GoReleaserFile, []byte(nil)
+	if grName == "" {
+		grName, grBase = freshGoReleaserName, []byte(p.freshGoReleaser())
+	} else if grBase, err = os.ReadFile(filepath.Join(dir, filepath.FromSlash(grName))); err != nil {
+		return nil, fmt.Errorf("svcship init: %w", err)
 	}
-	sort.Strings(names)
+	grOut, grNotes, hints, err := mergeGoReleaser(grBase, p)
+	if err != nil {
+		return nil, fmt.Errorf("svcship init: %s: %w", grName, err)
+	}
 	var changes []Change
+	data := map[string][]byte{}
+	add := func(c Change, b []byte) {
+		changes = append(changes, c)
+		data[c.Path] = b
+	}
+	switch {
+	case p.GoReleaserFile == "":
+		add(Change{Path: grName, Action: "create"}, grOut)
+	case len(grNotes) > 0:
+		add(Change{Path: grName, Action: "merge", Notes: grNotes}, grOut)
+	default:
+		add(Change{Path: grName, Action: "unchanged"}, nil)
+	}
+	for _, e := range wf.edits {
+		add(Change{Path: e.path, Action: "merge", Notes: e.notes}, e.data)
+	}
+	gi, giNotes, err := gitignoreEdit(dir, distDir(grOut))
+	if err != nil {
+		return nil, err
+	}
+	if len(giNotes) > 0 {
+		action := "merge"
+		if _, err := os.Stat(filepath.Join(dir, ".gitignore")); errors.Is(err, os.ErrNotExist) {
+			action = "create"
+		}
+		add(Change{Path: ".gitignore", Action: action, Notes: giNotes}, gi)
+	} else {
+		add(Change{Path: ".gitignore", Action: "unchanged"}, nil)
+	}
+
+	// Files svcship writes itself: a difference means the user changed
+	// one, which only --force replaces.
 	var conflicts []string
-	for _, n := range names {
+	for _, n := range sortedNames(files) {
 		old, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(n)))
 		switch {
 		case errors.Is(err, os.ErrNotExist):
-			changes = append(changes, Change{Path: n, Action: "create"})
+			add(Change{Path: n, Action: "create"}, files[n])
 		case err != nil:
 			return nil, fmt.Errorf("svcship init: %w", err)
 		case bytes.Equal(old, files[n]):
-			changes = append(changes, Change{Path: n, Action: "unchanged"})
-		case n == ".goreleaser.yaml" && len(notes) > 0:
-			// A merge keeps the user's file and adds what svcship needs.
-			changes = append(changes, Change{Path: n, Action: "merge", Notes: notes})
+			add(Change{Path: n, Action: "unchanged"}, nil)
 		case opts.Force:
-			changes = append(changes, Change{Path: n, Action: "replace"})
+			add(Change{Path: n, Action: "replace"}, files[n])
 		default:
 			conflicts = append(conflicts, n)
 		}
@@ -149,6 +220,16 @@ func Init(ctx context.Context, opts Options) ([]Change, error) {
 	} else {
 		changes = append(changes, Change{Path: "go.mod", Action: "unchanged"})
 	}
+
+	// GoReleaser must accept the result for every reason it accepted the
+	// original: checked before anything is written.
+	var report []string
+	if !opts.SkipCheck {
+		if report, err = checkConfigs(ctx, opts, dir, grName, grBase, grOut, p.GoReleaserFile != ""); err != nil {
+			return nil, err
+		}
+	}
+
 	for _, c := range changes {
 		verb := c.Action
 		if opts.DryRun && c.Action != "unchanged" {
@@ -158,7 +239,21 @@ func Init(ctx context.Context, opts Options) ([]Change, error) {
 		for _, n := range c.Notes {
 			fmt.Fprintf(opts.Stdout, "                  - %s\n", n)
 		}
-		if opts.DryRun || c.Action == "unchanged" {
+	}
+	for _, h := range hints {
+		fmt.Fprintf(opts.Stdout, "hint: %s: %s\n", grName, h)
+	}
+	if p.ServiceImport != "" {
+		fmt.Fprintf(opts.Stdout, "mode: native (the program imports %s: installed as the service itself)\n", p.ServiceImport)
+	}
+	for _, r := range report {
+		fmt.Fprintln(opts.Stdout, r)
+	}
+	if opts.DryRun {
+		return changes, nil
+	}
+	for _, c := range changes {
+		if c.Action == "unchanged" {
 			continue
 		}
 		if c.Path == "go.mod" {
@@ -167,21 +262,143 @@ func Init(ctx context.Context, opts Options) ([]Change, error) {
 			}
 			continue
 		}
-		if err := atomicfile.WriteFile(filepath.Join(dir, filepath.FromSlash(c.Path)), files[c.Path], 0o644); err != nil {
+		target := filepath.Join(dir, filepath.FromSlash(c.Path))
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return nil, fmt.Errorf("svcship init: %w", err)
+		}
+		if err := atomicfile.WriteFile(target, data[c.Path], 0o644); err != nil {
 			return nil, fmt.Errorf("svcship init: %w", err)
 		}
 	}
 	return changes, nil
 }
 
-func (p *Project) render() (map[string][]byte, error) {
+// checkConfigs runs `goreleaser check` on the config as it was and as init
+// would leave it, refuses a result GoReleaser rejects for a reason the
+// original did not have, and returns the report lines (deprecations with
+// their fixes).
+func checkConfigs(ctx context.Context, opts Options, dir, name string, before, after []byte, existed bool) ([]string, error) {
+	gr := opts.GoReleaser
+	if len(gr) == 0 {
+		gr = goreleaserCommand(ctx, dir)
+	}
+	tmp, err := os.MkdirTemp("", "svcship-init-check-")
+	if err != nil {
+		return nil, fmt.Errorf("svcship init: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	run := func(label string, data []byte) (*checkResult, error) {
+		f := filepath.Join(tmp, label, filepath.Base(name))
+		if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(f, data, 0o644); err != nil {
+			return nil, err
+		}
+		return goreleaserCheck(ctx, gr, dir, f)
+	}
+	var old *checkResult
+	if existed {
+		if old, err = run("before", before); err != nil {
+			return nil, fmt.Errorf("svcship init: goreleaser check: %w", err)
+		}
+	} else {
+		old = &checkResult{}
+	}
+	res := old
+	if !bytes.Equal(before, after) || !existed {
+		if res, err = run("after", after); err != nil {
+			return nil, fmt.Errorf("svcship init: goreleaser check: %w", err)
+		}
+	}
+	if res.Invalid != "" && res.Invalid != old.Invalid {
+		return nil, fmt.Errorf("svcship init: goreleaser check rejects %s with svcship's entries: %s; nothing was written", name, res.Invalid)
+	}
+	var report []string
+	if res.Invalid != "" {
+		report = append(report, fmt.Sprintf("goreleaser check: %s is invalid already, before svcship's changes: %s", name, res.Invalid))
+	}
+	for _, d := range res.Deprecated {
+		if !slices.Contains(old.Deprecated, d) {
+			return nil, fmt.Errorf("svcship init: goreleaser check: svcship's entries would use the deprecated %s; nothing was written", d)
+		}
+		report = append(report, "goreleaser check: "+name+": "+deprecationAdvice(d))
+	}
+	if res.Invalid == "" && len(res.Deprecated) == 0 {
+		report = append(report, "goreleaser check: "+name+" is valid")
+	}
+	return report, nil
+}
+
+func sortedNames(m map[string][]byte) []string {
+	names := make([]string, 0, len(m))
+	for n := range m {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// distDir is the config's dist: value (default dist).
+func distDir(gr []byte) string {
+	var c struct {
+		Dist string `yaml:"dist"`
+	}
+	if yaml.Unmarshal(gr, &c) == nil && c.Dist != "" {
+		return strings.TrimSuffix(strings.TrimPrefix(c.Dist, "./"), "/")
+	}
+	return "dist"
+}
+
+// gitignoreEdit adds GoReleaser's output folder and the .syso resources
+// svcship stamps before the build to .gitignore, where missing.
+func gitignoreEdit(dir, dist string) ([]byte, []string, error) {
+	old, err := os.ReadFile(filepath.Join(dir, ".gitignore"))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, nil, fmt.Errorf("svcship init: %w", err)
+	}
+	lines := map[string]bool{}
+	for _, l := range strings.Split(string(old), "\n") {
+		l = strings.TrimSpace(l)
+		lines[strings.TrimSuffix(strings.TrimPrefix(l, "/"), "/")] = true
+	}
+	var add, notes []string
+	if !lines[dist] {
+		add = append(add, dist+"/")
+		notes = append(notes, dist+"/ (GoReleaser's output)")
+	}
+	if !lines["*.syso"] {
+		add = append(add, "*.syso")
+		notes = append(notes, "*.syso (the Windows resources svcship stamps before each build)")
+	}
+	if len(add) == 0 {
+		return nil, nil, nil
+	}
+	var b bytes.Buffer
+	b.Write(old)
+	if len(old) > 0 && !bytes.HasSuffix(old, []byte("\n")) {
+		b.WriteByte('\n')
+	}
+	b.WriteString(marker + "GoReleaser's output and generated Windows resources\n")
+	for _, a := range add {
+		b.WriteString(a + "\n")
+	}
+	return b.Bytes(), notes, nil
+}
+
+func (p *Project) render(wf *workflowPlan) (map[string][]byte, error) {
 	out := map[string][]byte{}
-	for name, tmpl := range map[string]string{
-		"svcship.yaml":                  "svcship.yaml.tmpl",
-		"magefile.go":                   "magefile.go.tmpl",
-		".github/workflows/release.yml": "release.yml.tmpl",
-		".github/workflows/ci.yml":      "ci.yml.tmpl",
-	} {
+	tmpls := map[string]string{
+		"svcship.yaml": "svcship.yaml.tmpl",
+		"magefile.go":  "magefile.go.tmpl",
+	}
+	if wf.writeRelease {
+		tmpls[releaseWorkflow] = "release.yml.tmpl"
+	}
+	if wf.writeCI {
+		tmpls[ciWorkflow] = "ci.yml.tmpl"
+	}
+	for name, tmpl := range tmpls {
 		t, err := template.ParseFS(templates, "templates/"+tmpl)
 		if err != nil {
 			return nil, fmt.Errorf("svcship init: template %s: %w", tmpl, err)
@@ -195,7 +412,8 @@ func (p *Project) render() (map[string][]byte, error) {
 	return out, nil
 }
 
-// Detect reads go.mod, the main packages and git to fill in a Project.
+// Detect reads go.mod, the GoReleaser config, the main packages and git to
+// fill in a Project.
 func Detect(ctx context.Context, dir, main, mode string) (*Project, error) {
 	mod, err := os.ReadFile(filepath.Join(dir, "go.mod"))
 	if errors.Is(err, os.ErrNotExist) {
@@ -209,12 +427,72 @@ func Detect(ctx context.Context, dir, main, mode string) (*Project, error) {
 	}
 	p := &Project{Module: string(m[1])}
 
+	p.GoReleaserFile, err = findGoReleaserConfig(dir)
+	if err != nil {
+		return nil, err
+	}
+	var gc *grConfig
+	if p.GoReleaserFile != "" {
+		data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(p.GoReleaserFile)))
+		if err != nil {
+			return nil, fmt.Errorf("svcship init: %w", err)
+		}
+		if _, gc, err = parseGoReleaser(data); err != nil {
+			return nil, fmt.Errorf("svcship init: %s: %w", p.GoReleaserFile, err)
+		}
+	}
+
 	mains, err := mainPackages(ctx, dir)
 	if err != nil {
 		return nil, err
 	}
+	var remoteRepo string
+	if remote, err := gitOutput(ctx, dir, "remote", "get-url", "origin"); err == nil {
+		if owner, repo, ok := parseGitHub(remote); ok {
+			p.GitHub = owner + "/" + repo
+			p.Homepage = "https://github.com/" + p.GitHub
+			p.Company = owner
+			remoteRepo = repo
+		}
+	}
+
+	// The names come from the GoReleaser config when there is one: its
+	// project_name, and the binary of the build that makes the program.
+	project := ""
+	if gc != nil {
+		project = gc.ProjectName
+		if project == "" && remoteRepo != "" {
+			// What GoReleaser itself falls back to first.
+			project = remoteRepo
+		}
+	}
+	var build *grBuild
+	if gc != nil {
+		want := ""
+		if main != "" {
+			want = normalizeMain(main)
+		}
+		guess := project
+		if guess == "" {
+			guess = path.Base(stripMajor(p.Module))
+		}
+		if i := gc.productBuild(want, guess); i >= 0 {
+			build = &gc.Builds[i]
+		}
+	}
+	if main == "" && build != nil && build.Main != "" && !strings.Contains(build.Main, "...") {
+		main = build.Main
+		if _, ok := mains[normalizeMain(main)]; !ok {
+			return nil, fmt.Errorf("svcship init: %s: the build %q has main %s, which is not a main package of this module (found: %s)", p.GoReleaserFile, build.ID, main, strings.Join(sortedKeys(mains), ", "))
+		}
+	}
+	if main == "" && build != nil {
+		if _, ok := mains["."]; ok {
+			main = "." // GoReleaser's default main
+		}
+	}
 	if main == "" {
-		main, err = pickMain(p.Module, mains)
+		main, err = pickMain(stripMajor(p.Module), mains)
 		if err != nil {
 			return nil, err
 		}
@@ -223,20 +501,40 @@ func Detect(ctx context.Context, dir, main, mode string) (*Project, error) {
 	}
 	p.Main = normalizeMain(main)
 
-	base := path.Base(p.Module)
-	if p.Main != "." {
-		base = path.Base(p.Main)
+	switch {
+	case project != "":
+		p.Name = sanitizeName(project)
+	case gc != nil || p.Main == ".":
+		// GoReleaser would name the project after the module; never after
+		// a /vN suffix.
+		p.Name = sanitizeName(path.Base(stripMajor(p.Module)))
+		p.projectFromModule = gc != nil && stripMajor(p.Module) != p.Module
+	default:
+		p.Name = sanitizeName(path.Base(p.Main))
 	}
-	p.Name = sanitizeName(base)
 	p.Binary = p.Name
+	if build != nil {
+		p.buildID = build.ID
+		if build.Binary != "" && !strings.Contains(build.Binary, "{{") {
+			p.Binary = sanitizeName(path.Base(build.Binary))
+		}
+	}
+	if p.buildID == "" {
+		p.buildID = p.Name
+	}
 	p.DisplayName = p.Name
 	p.Description = fmt.Sprintf("%s, installed as a Windows service", p.Name)
 
 	switch mode {
 	case "":
 		p.Mode = "hosted"
-		if mains[p.Main] {
+		pkg, err := serviceImport(ctx, dir, p.Main)
+		if err != nil {
+			return nil, err
+		}
+		if pkg != "" {
 			p.Mode = "native"
+			p.ServiceImport = pkg
 		}
 	case "native", "hosted", "autostart":
 		p.Mode = mode
@@ -244,13 +542,6 @@ func Detect(ctx context.Context, dir, main, mode string) (*Project, error) {
 		return nil, fmt.Errorf("svcship init: --mode %q: expected native, hosted or autostart", mode)
 	}
 
-	if remote, err := gitOutput(ctx, dir, "remote", "get-url", "origin"); err == nil {
-		if owner, repo, ok := parseGitHub(remote); ok {
-			p.GitHub = owner + "/" + repo
-			p.Homepage = "https://github.com/" + p.GitHub
-			p.Company = owner
-		}
-	}
 	if p.Company == "" {
 		if name, err := gitOutput(ctx, dir, "config", "user.name"); err == nil && name != "" {
 			p.Company = name
@@ -260,13 +551,49 @@ func Detect(ctx context.Context, dir, main, mode string) (*Project, error) {
 	}
 	p.Company = yamlScalar(p.Company)
 	p.UpgradeCode = upgradeCode(p.Module, p.Name)
+	p.Account = defaultAccount
+	p.GoReleaserVersion = pinnedGoReleaserVersion
 	return p, nil
 }
 
-// mainPackages maps "./rel/dir" of every main package to whether it
-// imports svcship's service runtime.
+// defaultAccount is the service account init writes: the virtual account
+// NT SERVICE\<name>, the least privilege that still has an identity of
+// its own for ACLs. Written out, so svcship.yaml says what it gets.
+const defaultAccount = config.AccountVirtual
+
+// servicePackages speak to the Windows service manager: a program that
+// imports one is the service itself (native mode).
+var servicePackages = []string{
+	"github.com/svcship/svcship/service",
+	"golang.org/x/sys/windows/svc",
+	"github.com/kardianos/service",
+}
+
+// serviceImport returns the service package that the main package (or a
+// package of this module it uses) imports when built for Windows, or "".
+func serviceImport(ctx context.Context, dir, main string) (string, error) {
+	cmd := exec.CommandContext(ctx, "go", "list", "-deps", "-f", `{{if .Module}}{{if .Module.Main}}{{join .Imports " "}}{{end}}{{end}}`, main)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("svcship init: GOOS=windows go list -deps %s: %v: %s", main, err, strings.TrimSpace(stderr.String()))
+	}
+	imports := strings.Fields(string(out))
+	for _, pkg := range servicePackages {
+		if slices.Contains(imports, pkg) {
+			return pkg, nil
+		}
+	}
+	return "", nil
+}
+
+// mainPackages lists "./rel/dir" of every main package (the values are
+// unused).
 func mainPackages(ctx context.Context, dir string) (map[string]bool, error) {
-	cmd := exec.CommandContext(ctx, "go", "list", "-f", `{{if eq .Name "main"}}{{.Dir}}|{{join .Deps ","}}{{end}}`, "./...")
+	cmd := exec.CommandContext(ctx, "go", "list", "-f", `{{if eq .Name "main"}}{{.Dir}}|{{end}}`, "./...")
 	cmd.Dir = dir
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -276,7 +603,7 @@ func mainPackages(ctx context.Context, dir string) (map[string]bool, error) {
 	}
 	mains := map[string]bool{}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		pkgDir, deps, ok := strings.Cut(line, "|")
+		pkgDir, _, ok := strings.Cut(line, "|")
 		if !ok {
 			continue
 		}
@@ -284,7 +611,7 @@ func mainPackages(ctx context.Context, dir string) (map[string]bool, error) {
 		if err != nil {
 			continue
 		}
-		mains[normalizeMain(filepath.ToSlash(rel))] = strings.Contains(","+deps+",", ",github.com/svcship/svcship/service,")
+		mains[normalizeMain(filepath.ToSlash(rel))] = true
 	}
 	if len(mains) == 0 {
 		return nil, fmt.Errorf("svcship init: this module has no main package to ship")

@@ -81,17 +81,19 @@ func snapshotTree(t *testing.T, dir string) map[string]string {
 func TestInitThirdPartyProject(t *testing.T) {
 	dir := copyProject(t)
 	var out bytes.Buffer
-	changes, err := Init(context.Background(), Options{Dir: dir, Stdout: &out})
+	grc := testGoReleaser(t)
+	changes, err := Init(context.Background(), Options{Dir: dir, Stdout: &out, GoReleaser: grc})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]string{
-		".github/workflows/ci.yml":      "create",
-		".github/workflows/release.yml": "create",
-		".goreleaser.yaml":              "merge",
-		"go.mod":                        "update",
-		"magefile.go":                   "create",
-		"svcship.yaml":                  "create",
+		".github/workflows/svcship-ci.yml": "create",
+		".github/workflows/svcship.yml":    "create",
+		".gitignore":                       "create",
+		".goreleaser.yaml":                 "merge",
+		"go.mod":                           "update",
+		"magefile.go":                      "create",
+		"svcship.yaml":                     "create",
 	}
 	if len(changes) != len(want) {
 		t.Fatalf("changes = %+v", changes)
@@ -102,7 +104,7 @@ func TestInitThirdPartyProject(t *testing.T) {
 		}
 	}
 	report := out.String()
-	for _, s := range []string{"merge           .goreleaser.yaml", "tool github.com/svcship/svcship/cmd/svcship-installer", "tool github.com/magefile/mage", "goos += windows", "goarch += 386", "env += CGO_ENABLED=0", "flags += -trimpath", `mod_timestamp = "{{ .CommitTimestamp }}"`} {
+	for _, s := range []string{"merge           .goreleaser.yaml", "tool github.com/svcship/svcship/cmd/svcship\n", "tool github.com/svcship/svcship/cmd/svcship-installer", "tool github.com/magefile/mage", "builds[pingd]: goos += windows", "env += CGO_ENABLED=0", "flags += -trimpath", `mod_timestamp: "{{ .CommitTimestamp }}"`, "goreleaser check: .goreleaser.yaml is valid"} {
 		if !strings.Contains(report, s) {
 			t.Errorf("report lacks %q:\n%s", s, report)
 		}
@@ -133,14 +135,14 @@ func TestInitThirdPartyProject(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := parsed.Builds[0]
-	if !contains(b.Goos, "windows") || !contains(b.Goarch, "386") || !contains(b.Env, "CGO_ENABLED=0") || !contains(b.Flags, "-trimpath") || b.ModTimestamp != "{{ .CommitTimestamp }}" {
+	if !contains(b.Goos, "windows") || contains(b.Goarch, "386") || !contains(b.Env, "CGO_ENABLED=0") || !contains(b.Flags, "-trimpath") || b.ModTimestamp != "{{ .CommitTimestamp }}" {
 		t.Errorf("merged build = %+v", b)
 	}
 
 	// A second run changes nothing.
 	before := snapshotTree(t, dir)
 	out.Reset()
-	changes, err = Init(context.Background(), Options{Dir: dir, Stdout: &out})
+	changes, err = Init(context.Background(), Options{Dir: dir, Stdout: &out, GoReleaser: grc})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,15 +164,15 @@ func TestInitThirdPartyProject(t *testing.T) {
 
 func TestInitRefusesHandEditedFile(t *testing.T) {
 	dir := copyProject(t)
-	if _, err := Init(context.Background(), Options{Dir: dir}); err != nil {
+	if _, err := Init(context.Background(), Options{Dir: dir, SkipCheck: true}); err != nil {
 		t.Fatal(err)
 	}
 	mage := filepath.Join(dir, "magefile.go")
 	edited := "//go:build mage\n\npackage main\n\n// hand-edited\n"
 	os.WriteFile(mage, []byte(edited), 0o644)
-	os.Remove(filepath.Join(dir, ".github", "workflows", "ci.yml"))
+	os.Remove(filepath.Join(dir, ".github", "workflows", "svcship-ci.yml"))
 
-	_, err := Init(context.Background(), Options{Dir: dir})
+	_, err := Init(context.Background(), Options{Dir: dir, SkipCheck: true})
 	var conflict *ConflictError
 	if !errors.As(err, &conflict) || len(conflict.Paths) != 1 || conflict.Paths[0] != "magefile.go" {
 		t.Fatalf("err = %v, want a conflict on magefile.go", err)
@@ -179,14 +181,14 @@ func TestInitRefusesHandEditedFile(t *testing.T) {
 		t.Errorf("message does not mention --force: %v", err)
 	}
 	// Nothing was written: the deleted workflow is still missing.
-	if _, err := os.Stat(filepath.Join(dir, ".github", "workflows", "ci.yml")); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("a refused run wrote ci.yml")
+	if _, err := os.Stat(filepath.Join(dir, ".github", "workflows", "svcship-ci.yml")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a refused run wrote svcship-ci.yml")
 	}
 	if data, _ := os.ReadFile(mage); string(data) != edited {
 		t.Errorf("a refused run changed magefile.go")
 	}
 
-	if _, err := Init(context.Background(), Options{Dir: dir, Force: true}); err != nil {
+	if _, err := Init(context.Background(), Options{Dir: dir, Force: true, SkipCheck: true}); err != nil {
 		t.Fatal(err)
 	}
 	if data, _ := os.ReadFile(mage); !strings.Contains(string(data), "mage:import") {
@@ -195,7 +197,7 @@ func TestInitRefusesHandEditedFile(t *testing.T) {
 }
 
 func TestInitOutsideModule(t *testing.T) {
-	_, err := Init(context.Background(), Options{Dir: t.TempDir()})
+	_, err := Init(context.Background(), Options{Dir: t.TempDir(), SkipCheck: true})
 	if !errors.Is(err, ErrNoModule) {
 		t.Fatalf("err = %v", err)
 	}
@@ -208,7 +210,7 @@ func TestInitNeedsSvcshipRequired(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
-	_, err := Init(context.Background(), Options{Dir: dir})
+	_, err := Init(context.Background(), Options{Dir: dir, SkipCheck: true})
 	if !errors.As(err, new(ErrNoSvcshipRequire)) || !strings.Contains(err.Error(), "go get github.com/svcship/svcship@latest") {
 		t.Fatalf("err = %v", err)
 	}
@@ -221,7 +223,7 @@ func TestInitFreshGoReleaserAndDryRun(t *testing.T) {
 	dir := copyProject(t)
 	os.Remove(filepath.Join(dir, ".goreleaser.yaml"))
 	var out bytes.Buffer
-	if _, err := Init(context.Background(), Options{Dir: dir, DryRun: true, Stdout: &out}); err != nil {
+	if _, err := Init(context.Background(), Options{Dir: dir, DryRun: true, Stdout: &out, SkipCheck: true}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "would create    .goreleaser.yaml") {
@@ -230,7 +232,7 @@ func TestInitFreshGoReleaserAndDryRun(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "svcship.yaml")); !errors.Is(err, os.ErrNotExist) {
 		t.Fatal("dry run wrote svcship.yaml")
 	}
-	if _, err := Init(context.Background(), Options{Dir: dir, Mode: "native"}); err != nil {
+	if _, err := Init(context.Background(), Options{Dir: dir, Mode: "native", GoReleaser: testGoReleaser(t)}); err != nil {
 		t.Fatal(err)
 	}
 	c, err := config.Load(filepath.Join(dir, "svcship.yaml"))
@@ -265,10 +267,10 @@ func contains(list []string, s string) bool {
 // The workflows init writes pass actionlint (and svcship's pinning rule).
 func TestGeneratedWorkflowsLint(t *testing.T) {
 	dir := copyProject(t)
-	if _, err := Init(context.Background(), Options{Dir: dir}); err != nil {
+	if _, err := Init(context.Background(), Options{Dir: dir, SkipCheck: true}); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"ci.yml", "release.yml"} {
+	for _, name := range []string{"svcship-ci.yml", "svcship.yml"} {
 		p := filepath.Join(dir, ".github", "workflows", name)
 		findings, err := workflowlint.Lint(p, nil)
 		if err != nil {
@@ -282,7 +284,7 @@ func TestGeneratedWorkflowsLint(t *testing.T) {
 
 func TestInitAutostartMode(t *testing.T) {
 	dir := copyProject(t)
-	if _, err := Init(context.Background(), Options{Dir: dir, Mode: "autostart"}); err != nil {
+	if _, err := Init(context.Background(), Options{Dir: dir, Mode: "autostart", SkipCheck: true}); err != nil {
 		t.Fatal(err)
 	}
 	c, err := config.Load(filepath.Join(dir, "svcship.yaml"))
@@ -292,7 +294,7 @@ func TestInitAutostartMode(t *testing.T) {
 	if c.Service.Mode != config.ModeAutostart || c.Autostart == nil || c.Autostart.Kind != "run-key" || c.Autostart.Scope != "machine" {
 		t.Errorf("service %+v, autostart %+v", c.Service, c.Autostart)
 	}
-	if _, err := Init(context.Background(), Options{Dir: copyProject(t), Mode: "daemon"}); err == nil || !strings.Contains(err.Error(), "expected native, hosted or autostart") {
+	if _, err := Init(context.Background(), Options{Dir: copyProject(t), Mode: "daemon", SkipCheck: true}); err == nil || !strings.Contains(err.Error(), "expected native, hosted or autostart") {
 		t.Errorf("bad mode: %v", err)
 	}
 }

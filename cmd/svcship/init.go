@@ -10,16 +10,17 @@ import (
 	"github.com/svcship/svcship/scaffold"
 )
 
-// cmdInit prepares the current Go module to ship through svcship.
+// cmdInit plugs svcship into the current Go module's GoReleaser release.
 func cmdInit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("svcship init", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var opts scaffold.Options
 	fs.StringVar(&opts.Dir, "dir", ".", "root of the Go module")
 	fs.StringVar(&opts.Main, "main", "", "main package to ship, e.g. ./cmd/server (default: detected)")
-	fs.StringVar(&opts.Mode, "mode", "", "native, hosted or autostart (default: native when the program imports github.com/svcship/svcship/service, else hosted)")
-	fs.BoolVar(&opts.Force, "force", false, "replace files whose content differs from what init writes")
+	fs.StringVar(&opts.Mode, "mode", "", "native, hosted or autostart (default: native when the program speaks to the service manager itself: github.com/svcship/svcship/service, golang.org/x/sys/windows/svc or github.com/kardianos/service; else hosted)")
+	fs.BoolVar(&opts.Force, "force", false, "replace files svcship wrote earlier (svcship.yaml, magefile.go, its workflows) that were changed since")
 	fs.BoolVar(&opts.DryRun, "dry-run", false, "print what would change and write nothing")
+	fs.BoolVar(&opts.SkipCheck, "skip-check", false, "do not run `goreleaser check` on the config before and after")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -50,7 +51,7 @@ func cmdInit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case written == 0:
 		fmt.Fprintln(stdout, "svcship init: everything is already in place")
 	case !opts.DryRun:
-		fmt.Fprintln(stdout, "svcship init: done. Next: go mod tidy, then go tool mage snapshot")
+		fmt.Fprintln(stdout, "svcship init: done. Next: go mod tidy, review the \"# svcship:\" entries, then go tool mage snapshot")
 	}
 	return 0
 }
