@@ -405,3 +405,56 @@ func TestICECabinetFromReader(t *testing.T) {
 		t.Errorf("Close = %v, want a CABINET error", err)
 	}
 }
+
+// TestICE03Categories: ICE03 checks every _Validation category svcship's
+// packages use (Text and Binary accept any value), plus ranges, sets and
+// foreign keys; each case is one bad cell, and ICE03 names its column.
+func TestICE03Categories(t *testing.T) {
+	tests := []struct {
+		what, table, column string
+		fault               func(t *testing.T, f *fixture)
+	}{
+		{"Identifier", "CustomAction", "Action", func(t *testing.T, f *fixture) { add(f, "CustomAction", "9Bad", 51, "X", "1", nil) }},
+		{"Formatted", "ServiceInstall", "Arguments", func(t *testing.T, f *fixture) { set(t, f, "ServiceInstall", "Svc", 10, "--name [oops") }},
+		{"Condition", "LaunchCondition", "Condition", func(t *testing.T, f *fixture) { add(f, "LaunchCondition", "(NOT Installed", "x") }},
+		{"Guid", "Component", "ComponentId", func(t *testing.T, f *fixture) { set(t, f, "Component", "Docs", 1, "12345678-1234-1234-1234-123456789013") }},
+		{"Filename", "File", "FileName", func(t *testing.T, f *fixture) { set(t, f, "File", "Readme", 2, "a-long-name.txt") }},
+		{"Version", "File", "Version", func(t *testing.T, f *fixture) { set(t, f, "File", "AppExe", 4, "1.2.3.4.5") }},
+		{"Language", "File", "Language", func(t *testing.T, f *fixture) { set(t, f, "File", "AppExe", 5, "en-US") }},
+		{"DefaultDir", "Directory", "DefaultDir", func(t *testing.T, f *fixture) { set(t, f, "Directory", "INSTALLDIR", 2, "EXAMPL~1|Ex|ample") }},
+		{"Cabinet", "Media", "Cabinet", func(t *testing.T, f *fixture) { f.rows["Media"] = [][]any{{1, 2, nil, "pay load.cab", nil, nil}} }},
+		{"Property", "Media", "Source", func(t *testing.T, f *fixture) { f.rows["Media"] = [][]any{{1, 2, nil, "#payload.cab", nil, "1Source"}} }},
+		{"RegPath", "Registry", "Key", func(t *testing.T, f *fixture) { set(t, f, "Registry", "EventSource", 2, `\SYSTEM\Example`) }},
+		{"UpperCase", "Feature", "Directory_", func(t *testing.T, f *fixture) {
+			add(f, "Directory", "lowerDir", "INSTALLDIR", "sub")
+			set(t, f, "Feature", "Main", 6, "lowerDir")
+		}},
+		{"CustomSource", "CustomAction", "Source", func(t *testing.T, f *fixture) { set(t, f, "CustomAction", "Configure", 2, "App Exe") }},
+		{"WildCardFilename", "RemoveFile", "FileName", func(t *testing.T, f *fixture) { add(f, "RemoveFile", "RemoveLogs", "Docs", "LOGS|lo>gs", "INSTALLDIR", 2) }},
+		{"FormattedSDDLText", "MsiLockPermissionsEx", "SDDLText", func(t *testing.T, f *fixture) {
+			set(t, f, "MsiLockPermissionsEx", "LockInstallDir", 3, "D:PAI(A;OICI;FA;SY)")
+		}},
+		{"Shortcut", "Shortcut", "Target", func(t *testing.T, f *fixture) {
+			add(f, "Shortcut", "Run", "INSTALLDIR", "Run", "App", "[#AppExe", nil, nil, nil, nil, nil, nil, nil)
+		}},
+		{"range", "File", "Sequence", func(t *testing.T, f *fixture) { set(t, f, "File", "Readme", 7, 0) }},
+		{"set", "Feature", "Attributes", func(t *testing.T, f *fixture) { set(t, f, "Feature", "Main", 7, 3) }},
+		{"foreign key", "FeatureComponents", "Component_", func(t *testing.T, f *fixture) { add(f, "FeatureComponents", "Main", "Nope") }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.what, func(t *testing.T) {
+			f := validPackage(t)
+			tc.fault(t, f)
+			got, err := f.findings(t)
+			if err == nil {
+				t.Fatal("Close succeeded")
+			}
+			for _, g := range got {
+				if g.Rule == "ICE03" && g.Table == tc.table && g.Column == tc.column {
+					return
+				}
+			}
+			t.Errorf("no ICE03 finding on %s.%s; findings:\n%v", tc.table, tc.column, got)
+		})
+	}
+}
