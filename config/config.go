@@ -207,7 +207,7 @@ type FailureAction struct {
 
 // Logs configures log files.
 type Logs struct {
-	// Dir defaults to %ProgramData%\<product name>\logs.
+	// Dir defaults to %ProgramData%\<service name>\logs.
 	Dir string `yaml:"dir"`
 	// MaxSize is the size at which a file rotates, e.g. 10MB (default 10MB).
 	MaxSize Size `yaml:"max_size"`
