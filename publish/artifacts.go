@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+
+	"github.com/svcship/svcship/version"
 )
 
 // Asset is one file to attach to the release.
@@ -129,17 +131,13 @@ func statFile(p string) error {
 // so on), which would make the uploaded name differ from the planned one.
 var assetNameRE = regexp.MustCompile(`^[A-Za-z0-9_+-][A-Za-z0-9._+-]*$`)
 
-// tagRE is semantic versioning 2.0.0 with a leading "v".
-var tagRE = regexp.MustCompile(`^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)` +
-	`(?:-((?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*))*))?` +
-	`(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$`)
-
-// ParseTag checks that tag is vMAJOR.MINOR.PATCH[-PRE][+BUILD] and reports
-// whether it is a prerelease.
+// ParseTag checks that tag is a semantic version, with or without the
+// leading "v" as GoReleaser accepts it (one grammar: package version), and
+// reports whether it is a prerelease.
 func ParseTag(tag string) (prerelease bool, err error) {
-	m := tagRE.FindStringSubmatch(tag)
-	if m == nil {
-		return false, fmt.Errorf("publish: tag %q is not a semantic version like v1.2.3", tag)
+	v, err := version.Parse(tag)
+	if err != nil {
+		return false, fmt.Errorf("publish: tag %q is not a semantic version like v1.2.3: %w", tag, err)
 	}
-	return m[4] != "", nil
+	return v.IsPrerelease(), nil
 }

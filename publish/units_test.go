@@ -31,7 +31,7 @@ func TestParseTag(t *testing.T) {
 		{"v1.2.3-0.alpha", true, true},
 		{"v1.2.3+build.5", false, true},
 		{"v1.2.3-beta+exp.sha.5114f85", true, true},
-		{"1.2.3", false, false},
+		{"1.2.3", false, true}, // GoReleaser releases tags without the v too
 		{"v1.2", false, false},
 		{"v01.2.3", false, false},
 		{"v1.2.3-01", false, false}, // numeric identifiers have no leading zeros

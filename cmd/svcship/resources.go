@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/svcship/svcship/config"
+	"github.com/svcship/svcship/internal/pipeline"
 	"github.com/svcship/svcship/resources"
 	"github.com/svcship/svcship/version"
 )
@@ -45,11 +46,6 @@ func cmdResources(_ context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintf(stderr, "svcship resources: %v\n", err)
 		return 2
 	}
-	nums, err := v.Windows()
-	if err != nil {
-		fmt.Fprintf(stderr, "svcship resources: %v\n", err)
-		return 2
-	}
 	p := cfg.Product
 	name := *binary
 	if name == "" {
@@ -59,13 +55,13 @@ func cmdResources(_ context.Context, args []string, stdout, stderr io.Writer) in
 	if out == "" {
 		out = cfg.Resolve(p.Main)
 	}
-	info := resources.Info{
-		FileVersion: nums, ProductVersion: nums, Version: v.String(),
-		CompanyName: p.Company, FileDescription: p.Description, LegalCopyright: p.Copyright,
-		InternalName: name, OriginalFilename: name + ".exe", ProductName: p.DisplayName, Comments: p.Homepage,
+	// The same mapping the build hooks use (one home: pipeline.ResourceInfo).
+	info, err := pipeline.ResourceInfo(cfg, v, strings.TrimPrefix(*ver, "v"), name)
+	if err != nil {
+		fmt.Fprintf(stderr, "svcship resources: %v\n", err)
+		return 2
 	}
 	if p.Icon != "" {
-		info.IconPath = cfg.Resolve(p.Icon)
 		// Checked before any .syso is written, and told with the key the
 		// file came from.
 		if err := resources.CheckIcon(info.IconPath); err != nil {
