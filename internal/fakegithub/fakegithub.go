@@ -62,15 +62,20 @@ type Asset struct {
 
 // Release is a release as the server stores it.
 type Release struct {
-	ID          int64
-	TagName     string
-	Name        string
-	Body        string
-	Draft       bool
-	Prerelease  bool
-	CreatedAt   time.Time
-	PublishedAt time.Time
-	Assets      []Asset
+	ID         int64
+	TagName    string
+	Name       string
+	Body       string
+	Draft      bool
+	Prerelease bool
+	// TargetCommitish, MakeLatest ("true", "false", "legacy") and
+	// DiscussionCategory are what the last create or edit sent.
+	TargetCommitish    string
+	MakeLatest         string
+	DiscussionCategory string
+	CreatedAt          time.Time
+	PublishedAt        time.Time
+	Assets             []Asset
 }
 
 // Request describes an incoming request to fault hooks and records.
@@ -82,6 +87,8 @@ type Request struct {
 	Upload   bool
 	Asset    string // ?name= of an upload
 	Mutating bool
+	// Time is when the request arrived, by Config.Now.
+	Time time.Time
 }
 
 // Fault tells the server to misbehave for one request.
@@ -108,6 +115,13 @@ type Fault struct {
 	// DropResponse handles the request fully, then resets the connection
 	// so the client never learns it succeeded.
 	DropResponse bool
+	// Stall reads StallAfterBytes of the request body, calls OnStall (if
+	// set) and then waits until the client goes away, answering nothing:
+	// a transfer hanging mid-way, to kill the uploader during. With
+	// LeaveStarter on an upload, the half-made asset stays behind.
+	Stall           bool
+	StallAfterBytes int64
+	OnStall         func()
 }
 
 // FaultFunc picks a fault for a request; nil means behave.
@@ -118,6 +132,14 @@ type Record struct {
 	Request
 	Status int    // 0 when the connection was reset
 	Fault  string // what was injected, "" if nothing
+	// Draft is the "draft" field a create or edit of a release sent (nil
+	// when it sent none); Undrafted is set when the request took a
+	// release out of draft.
+	Draft     *bool
+	Undrafted bool
+	// Done is when the answer was complete (zero when the connection was
+	// reset or the client went away).
+	Done time.Time
 }
 
 type repoState struct {
@@ -136,6 +158,9 @@ type Server struct {
 	// separate listener gives it a different host:port, as on GitHub.
 	objects *httptest.Server
 	cfg     Config
+	// closing ends stalled requests when the server shuts down.
+	closing   chan struct{}
+	closeOnce sync.Once
 
 	mu         sync.Mutex
 	repos      map[string]*repoState
@@ -152,7 +177,7 @@ func New(cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Server{cfg: cfg, repos: map[string]*repoState{}, nextID: 1000}
+	s := &Server{cfg: cfg, repos: map[string]*repoState{}, nextID: 1000, closing: make(chan struct{})}
 	for _, r := range cfg.Repos {
 		s.repos[r] = &repoState{releases: map[int64]*Release{}}
 	}
@@ -163,6 +188,7 @@ func New(cfg Config) *Server {
 
 // Close shuts both listeners down.
 func (s *Server) Close() {
+	s.closeOnce.Do(func() { close(s.closing) })
 	s.Server.Close()
 	s.objects.Close()
 }
@@ -295,6 +321,25 @@ func (s *Server) repoLocked(owner, repo string) *repoState {
 	return st
 }
 
+// SetAssetData replaces the bytes of the asset called name on a release,
+// as if someone had swapped it behind the publisher's back. It reports
+// whether the asset was there.
+func (s *Server) SetAssetData(owner, repo string, releaseID int64, name string, data []byte) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rel := s.repoLocked(owner, repo).releases[releaseID]
+	if rel == nil {
+		return false
+	}
+	i := findAsset(rel, name)
+	if i < 0 {
+		return false
+	}
+	rel.Assets[i].Data = bytes.Clone(data)
+	s.observeLocked("seed")
+	return true
+}
+
 // Releases returns deep copies of a repository's releases, oldest first.
 func (s *Server) Releases(owner, repo string) []Release {
 	s.mu.Lock()
@@ -377,6 +422,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	req := Request{
 		Seq: s.seq, Method: r.Method, Path: path, Route: route, Upload: upload,
 		Asset: r.URL.Query().Get("name"), Mutating: r.Method != http.MethodGet && r.Method != http.MethodHead,
+		Time: s.cfg.Now(),
 	}
 	var fault *Fault
 	if s.faults != nil {
@@ -386,11 +432,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.records = append(s.records, record)
 	s.mu.Unlock()
 
-	rec := &statusRecorder{ResponseWriter: w}
+	rec := &statusRecorder{ResponseWriter: w, record: record}
 	defer func() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		record.Status = rec.status
+		if rec.status != 0 && r.Context().Err() == nil {
+			record.Done = s.cfg.Now()
+		}
 	}()
 
 	s.setCommonHeaders(w, req.Seq)
@@ -404,6 +453,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
+	// record is the request's log entry, for handlers to annotate (under
+	// s.mu); nil for the hidden handling of a DropResponse fault.
+	record *Record
 }
 
 func (w *statusRecorder) WriteHeader(code int) {
@@ -426,6 +478,8 @@ func describe(f *Fault) string {
 		return ""
 	case f.DropResponse:
 		return "drop-response"
+	case f.Stall:
+		return "stall"
 	case f.ResetConn:
 		return "reset"
 	case f.SecondaryRateLimit:
@@ -464,6 +518,23 @@ func (s *Server) injectFault(w *statusRecorder, r *http.Request, req Request, pa
 			s.leaveStarter(params, req.Asset, got)
 		}
 		resetConn(w.ResponseWriter)
+		return true
+	case f.Stall:
+		got, _ := io.ReadAll(io.LimitReader(r.Body, f.StallAfterBytes))
+		if f.LeaveStarter && req.Route == "POST upload" {
+			s.leaveStarter(params, req.Asset, got)
+		}
+		if f.OnStall != nil {
+			f.OnStall()
+		}
+		// Take the rest but never answer. net/http notices a client that
+		// went away only once the body is read, so read it, then wait
+		// for the client or for Close.
+		_, _ = io.Copy(io.Discard, r.Body)
+		select {
+		case <-r.Context().Done():
+		case <-s.closing:
+		}
 		return true
 	case f.SecondaryRateLimit:
 		_, _ = io.Copy(io.Discard, r.Body)
@@ -538,6 +609,9 @@ func resetConn(w http.ResponseWriter) {
 func classify(method, path string, upload bool) (string, map[string]string) {
 	seg := strings.Split(strings.Trim(path, "/"), "/")
 	p := map[string]string{}
+	if !upload && path == "/rate_limit" && method == http.MethodGet {
+		return "GET rate_limit", p
+	}
 	if len(seg) < 4 || seg[0] != "repos" || seg[3] != "releases" {
 		return "unknown", p
 	}
@@ -588,6 +662,10 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, route string, p 
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if route == "GET rate_limit" {
+		s.rateLimit(w, authed)
+		return
+	}
 	st := s.repos[p["owner"]+"/"+p["repo"]]
 	if st == nil {
 		_, _ = io.Copy(io.Discard, r.Body)
@@ -704,21 +782,30 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (authed, o
 
 func (s *Server) createRelease(w http.ResponseWriter, r *http.Request, base string, p map[string]string, st *repoState) {
 	var body struct {
-		TagName    string `json:"tag_name"`
-		Name       string `json:"name"`
-		Body       string `json:"body"`
-		Draft      bool   `json:"draft"`
-		Prerelease bool   `json:"prerelease"`
+		TagName            string `json:"tag_name"`
+		TargetCommitish    string `json:"target_commitish"`
+		Name               string `json:"name"`
+		Body               string `json:"body"`
+		Draft              *bool  `json:"draft"`
+		Prerelease         bool   `json:"prerelease"`
+		MakeLatest         string `json:"make_latest"`
+		DiscussionCategory string `json:"discussion_category_name"`
 	}
 	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
 		problemsParsingJSON(w)
 		return
 	}
+	noteDraft(w, body.Draft)
 	if body.TagName == "" {
 		validationFailed(w, "Release", "missing_field", "tag_name", docsReleases)
 		return
 	}
-	if !body.Draft {
+	if !validMakeLatest(body.MakeLatest) {
+		validationFailed(w, "Release", "invalid", "make_latest", docsReleases)
+		return
+	}
+	draft := body.Draft != nil && *body.Draft
+	if !draft {
 		for _, rel := range st.releases {
 			if rel.TagName == body.TagName && !rel.Draft {
 				validationFailed(w, "Release", "already_exists", "tag_name", docsReleases)
@@ -729,7 +816,11 @@ func (s *Server) createRelease(w http.ResponseWriter, r *http.Request, base stri
 	s.nextID++
 	now := s.cfg.Now()
 	rel := &Release{ID: s.nextID, TagName: body.TagName, Name: body.Name, Body: body.Body,
-		Draft: body.Draft, Prerelease: body.Prerelease, CreatedAt: now}
+		Draft: draft, Prerelease: body.Prerelease, CreatedAt: now, TargetCommitish: body.TargetCommitish,
+		MakeLatest: body.MakeLatest, DiscussionCategory: body.DiscussionCategory}
+	if rel.TargetCommitish == "" {
+		rel.TargetCommitish = "main" // the default branch
+	}
 	if !rel.Draft {
 		rel.PublishedAt = now
 	}
@@ -741,18 +832,29 @@ func (s *Server) createRelease(w http.ResponseWriter, r *http.Request, base stri
 
 func (s *Server) editRelease(w http.ResponseWriter, r *http.Request, base string, p map[string]string, rel *Release) {
 	var body struct {
-		TagName    *string `json:"tag_name"`
-		Name       *string `json:"name"`
-		Body       *string `json:"body"`
-		Draft      *bool   `json:"draft"`
-		Prerelease *bool   `json:"prerelease"`
+		TagName            *string `json:"tag_name"`
+		TargetCommitish    *string `json:"target_commitish"`
+		Name               *string `json:"name"`
+		Body               *string `json:"body"`
+		Draft              *bool   `json:"draft"`
+		Prerelease         *bool   `json:"prerelease"`
+		MakeLatest         *string `json:"make_latest"`
+		DiscussionCategory *string `json:"discussion_category_name"`
 	}
 	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
 		problemsParsingJSON(w)
 		return
 	}
+	noteDraft(w, body.Draft)
+	if body.MakeLatest != nil && !validMakeLatest(*body.MakeLatest) {
+		validationFailed(w, "Release", "invalid", "make_latest", docsReleases)
+		return
+	}
 	if body.TagName != nil {
 		rel.TagName = *body.TagName
+	}
+	if body.TargetCommitish != nil {
+		rel.TargetCommitish = *body.TargetCommitish
 	}
 	if body.Name != nil {
 		rel.Name = *body.Name
@@ -763,9 +865,18 @@ func (s *Server) editRelease(w http.ResponseWriter, r *http.Request, base string
 	if body.Prerelease != nil {
 		rel.Prerelease = *body.Prerelease
 	}
+	if body.MakeLatest != nil {
+		rel.MakeLatest = *body.MakeLatest
+	}
+	if body.DiscussionCategory != nil {
+		rel.DiscussionCategory = *body.DiscussionCategory
+	}
 	if body.Draft != nil {
 		if rel.Draft && !*body.Draft {
 			rel.PublishedAt = s.cfg.Now()
+			if sr, ok := w.(*statusRecorder); ok && sr.record != nil {
+				sr.record.Undrafted = true
+			}
 		}
 		rel.Draft = *body.Draft
 		if rel.Draft {
@@ -774,6 +885,59 @@ func (s *Server) editRelease(w http.ResponseWriter, r *http.Request, base string
 	}
 	s.observeLocked("PATCH release")
 	writeJSON(w, http.StatusOK, s.releaseJSON(base, p, rel))
+}
+
+// noteDraft copies the draft field a create or edit sent into its record
+// (the caller holds s.mu).
+func noteDraft(w http.ResponseWriter, draft *bool) {
+	if sr, ok := w.(*statusRecorder); ok && sr.record != nil && draft != nil {
+		d := *draft
+		sr.record.Draft = &d
+	}
+}
+
+// validMakeLatest: GitHub accepts only these values for make_latest.
+func validMakeLatest(v string) bool {
+	return v == "" || v == "true" || v == "false" || v == "legacy"
+}
+
+// rateLimit answers GET /rate_limit like GitHub: the caller's limits per
+// resource, "rate" repeating core. Asking does not count against them.
+func (s *Server) rateLimit(w http.ResponseWriter, authed bool) {
+	reset := s.cfg.Now().Add(time.Hour).Unix()
+	type rate struct {
+		Limit     int   `json:"limit"`
+		Used      int   `json:"used"`
+		Remaining int   `json:"remaining"`
+		Reset     int64 `json:"reset"`
+	}
+	core := rate{Limit: 5000, Used: 1 + s.seq%4000, Remaining: 4999 - s.seq%4000, Reset: reset}
+	if !authed {
+		core = rate{Limit: 60, Used: 1, Remaining: 59, Reset: reset}
+	}
+	search := rate{Limit: 30, Remaining: 30, Reset: s.cfg.Now().Add(time.Minute).Unix()}
+	if !authed {
+		search.Limit, search.Remaining = 10, 10
+	}
+	graphql := rate{Limit: 5000, Remaining: 5000, Reset: reset}
+	if !authed {
+		graphql = rate{Reset: reset}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"resources": map[string]rate{
+			"core":                        core,
+			"search":                      search,
+			"graphql":                     graphql,
+			"integration_manifest":        {Limit: 5000, Remaining: 5000, Reset: reset},
+			"source_import":               {Limit: 100, Remaining: 100, Reset: s.cfg.Now().Add(time.Minute).Unix()},
+			"code_scanning_upload":        {Limit: 1000, Remaining: 1000, Reset: reset},
+			"actions_runner_registration": {Limit: 10000, Remaining: 10000, Reset: reset},
+			"scim":                        {Limit: 15000, Remaining: 15000, Reset: reset},
+			"dependency_snapshots":        {Limit: 100, Remaining: 100, Reset: s.cfg.Now().Add(time.Minute).Unix()},
+			"code_search":                 {Limit: 10, Remaining: 10, Reset: s.cfg.Now().Add(time.Minute).Unix()},
+		},
+		"rate": core,
+	})
 }
 
 func (s *Server) upload(w http.ResponseWriter, r *http.Request, base string, p map[string]string, st *repoState, id int64) {
@@ -928,6 +1092,7 @@ type releaseJSON struct {
 	ID          int64       `json:"id"`
 	NodeID      string      `json:"node_id"`
 	TagName     string      `json:"tag_name"`
+	Target      string      `json:"target_commitish"`
 	Name        string      `json:"name"`
 	Body        string      `json:"body"`
 	Draft       bool        `json:"draft"`
@@ -946,7 +1111,7 @@ func (s *Server) releaseJSON(base string, p map[string]string, rel *Release) rel
 		AssetsURL: fmt.Sprintf("%s/releases/%d/assets", repoURL, rel.ID),
 		UploadURL: fmt.Sprintf("%s/api/uploads/repos/%s/%s/releases/%d/assets{?name,label}", base, p["owner"], p["repo"], rel.ID),
 		ID:        rel.ID, NodeID: fmt.Sprintf("RE_fake%d", rel.ID),
-		TagName: rel.TagName, Name: rel.Name, Body: rel.Body,
+		TagName: rel.TagName, Target: rel.TargetCommitish, Name: rel.Name, Body: rel.Body,
 		Draft: rel.Draft, Prerelease: rel.Prerelease,
 		CreatedAt: rel.CreatedAt.UTC().Truncate(time.Second),
 		Author:    fakeUser,
