@@ -151,7 +151,8 @@ func reindent(l string, shift int) string {
 
 // restoreBlankLines puts back the original's blank lines: before a line
 // that followed one in the original (matched in order), when the line
-// before it is unchanged too or it starts a top-level entry.
+// before it is unchanged too, or it starts a top-level entry or a list
+// item.
 func restoreBlankLines(orig, out []string) []string {
 	// Does the author separate top-level entries by blank lines? Then new
 	// top-level entries get one too.
@@ -190,7 +191,7 @@ func restoreBlankLines(orig, out []string) []string {
 							break
 						}
 					}
-					if out[i-1] == prev || indentOf(l) == 0 {
+					if out[i-1] == prev || indentOf(l) == 0 || strings.HasPrefix(strings.TrimSpace(l), "- ") {
 						res = append(res, "")
 					}
 				}

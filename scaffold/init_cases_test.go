@@ -1,0 +1,281 @@
+package scaffold
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/svcship/svcship/config"
+	"github.com/svcship/svcship/internal/testtool"
+)
+
+// Init edits the config under whichever name GoReleaser reads it, and only
+// that one.
+func TestInitEditsTheConfigGoReleaserReads(t *testing.T) {
+	for _, tc := range []struct {
+		present []string // config files in the project, the first holds pingd's config
+		want    string   // the one init edits
+	}{
+		{[]string{".config/goreleaser.yml"}, ".config/goreleaser.yml"},
+		{[]string{".config/goreleaser.yaml"}, ".config/goreleaser.yaml"},
+		{[]string{".goreleaser.yml"}, ".goreleaser.yml"},
+		{[]string{".goreleaser.yaml"}, ".goreleaser.yaml"},
+		{[]string{"goreleaser.yml"}, "goreleaser.yml"},
+		{[]string{"goreleaser.yaml"}, "goreleaser.yaml"},
+		// GoReleaser's order: .goreleaser.yml before .goreleaser.yaml.
+		{[]string{".goreleaser.yml", ".goreleaser.yaml"}, ".goreleaser.yml"},
+		{[]string{".config/goreleaser.yaml", "goreleaser.yml"}, ".config/goreleaser.yaml"},
+	} {
+		t.Run(strings.Join(tc.present, "+"), func(t *testing.T) {
+			dir := copyProject(t)
+			orig, err := os.ReadFile(filepath.Join(dir, ".goreleaser.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			os.Remove(filepath.Join(dir, ".goreleaser.yaml"))
+			for _, n := range tc.present {
+				p := filepath.Join(dir, filepath.FromSlash(n))
+				os.MkdirAll(filepath.Dir(p), 0o755)
+				if err := os.WriteFile(p, orig, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			changes, err := Init(context.Background(), Options{Dir: dir, SkipCheck: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range changes {
+				if strings.Contains(c.Path, "goreleaser") && c.Path != tc.want {
+					t.Errorf("init touched %s (%s); GoReleaser reads %s", c.Path, c.Action, tc.want)
+				}
+			}
+			got, _ := os.ReadFile(filepath.Join(dir, filepath.FromSlash(tc.want)))
+			if !strings.Contains(string(got), "# svcship: ") || !strings.Contains(string(got), "# pingd's own release config") {
+				t.Errorf("%s was not edited in place:\n%s", tc.want, got)
+			}
+			for _, n := range tc.present {
+				if n == tc.want {
+					continue
+				}
+				if other, _ := os.ReadFile(filepath.Join(dir, filepath.FromSlash(n))); !bytes.Equal(other, orig) {
+					t.Errorf("%s changed, though GoReleaser does not read it", n)
+				}
+			}
+		})
+	}
+}
+
+// A /v2 module without project_name: svcship names everything after the
+// module without its major-version suffix, and writes project_name so
+// GoReleaser does too.
+func TestInitModuleMajorVersionSuffix(t *testing.T) {
+	dir := adoptProject(t, "vprefix", "relay")
+	// No project_name, no binary, and a remote that does not name the
+	// project either: only the module path is left.
+	run(t, dir, "git", "remote", "remove", "origin")
+	p := filepath.Join(dir, ".goreleaser.yml")
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = []byte(strings.Replace(strings.Replace(string(data), "project_name: relay\n", "", 1), "    binary: relay\n", "", 1))
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if _, err := Init(context.Background(), Options{Dir: dir, Stdout: &out, SkipCheck: true}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := config.Load(filepath.Join(dir, "svcship.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Product.Name != "relay" || c.Product.Binary != "relay" || c.Service.Name != "relay" || c.Packaging.InstallDir != "relay" {
+		t.Errorf("product %+v service %q install_dir %q: want relay throughout", c.Product, c.Service.Name, c.Packaging.InstallDir)
+	}
+	got, _ := os.ReadFile(p)
+	if !regexp.MustCompile(`(?m)^project_name: relay$`).Match(got) || !strings.Contains(out.String(), "project_name: relay (not the module's /vN suffix)") {
+		t.Errorf("project_name not added:\n%s\n%s", out.String(), got)
+	}
+}
+
+// writeModule writes files (slash paths) under dir.
+func writeModule(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, body := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// Native mode for programs that speak to the service manager themselves,
+// found in their Windows build only; a program that merely manages
+// services (svc/mgr) is hosted.
+func TestInitDetectsServiceManagerPrograms(t *testing.T) {
+	testtool.Require(t, "go", "git")
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := os.ReadFile(filepath.Join("..", "internal", "e2e", "testdata", "vprefix", "go.sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A stand-in for github.com/kardianos/service (the module path is what
+	// init looks for), reached through a replace directive.
+	kardianos := t.TempDir()
+	writeModule(t, kardianos, map[string]string{
+		"go.mod":     "module github.com/kardianos/service\n\ngo 1.24\n",
+		"service.go": "package service\n\n// Run runs the program as a service.\nfunc Run() error { return nil }\n",
+	})
+	for _, tc := range []struct {
+		name     string
+		files    map[string]string
+		wantMode config.Mode
+		wantPkg  string
+	}{
+		{
+			name: "x-sys-svc",
+			files: map[string]string{
+				"main.go":        "package main\n\nfunc main() { run() }\n",
+				"run_windows.go": "package main\n\nimport \"golang.org/x/sys/windows/svc\"\n\nfunc run() { svc.Run(\"tick\", nil) }\n",
+				"run_other.go":   "//go:build !windows\n\npackage main\n\nfunc run() {}\n",
+			},
+			wantMode: config.ModeNative, wantPkg: "golang.org/x/sys/windows/svc",
+		},
+		{
+			name: "kardianos",
+			files: map[string]string{
+				"main.go":              "package main\n\nimport \"example.com/tick/internal/svcrun\"\n\nfunc main() { svcrun.Start() }\n",
+				"internal/svcrun/r.go": "package svcrun\n\nimport \"github.com/kardianos/service\"\n\nfunc Start() { service.Run() }\n",
+			},
+			wantMode: config.ModeNative, wantPkg: "github.com/kardianos/service",
+		},
+		{
+			name: "svc-mgr-only",
+			files: map[string]string{
+				"main.go":        "package main\n\nfunc main() { list() }\n",
+				"mgr_windows.go": "package main\n\nimport \"golang.org/x/sys/windows/svc/mgr\"\n\nfunc list() { m, _ := mgr.Connect(); _ = m }\n",
+				"mgr_other.go":   "//go:build !windows\n\npackage main\n\nfunc list() {}\n",
+			},
+			wantMode: config.ModeHosted,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			tc.files["go.mod"] = "module example.com/tick\n\ngo 1.26.0\n\nrequire (\n\tgolang.org/x/sys v0.50.0\n\tgithub.com/kardianos/service v0.0.0\n\tgithub.com/svcship/svcship v0.0.0\n)\n\nreplace github.com/kardianos/service => " + kardianos + "\n\nreplace github.com/svcship/svcship => " + root + "\n"
+			tc.files["go.sum"] = string(sum)
+			writeModule(t, dir, tc.files)
+			run(t, dir, "git", "init", "-q")
+			var out bytes.Buffer
+			if _, err := Init(context.Background(), Options{Dir: dir, Stdout: &out, SkipCheck: true}); err != nil {
+				t.Fatal(err)
+			}
+			c, err := config.Load(filepath.Join(dir, "svcship.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Service.Mode != tc.wantMode {
+				t.Errorf("mode %q, want %q", c.Service.Mode, tc.wantMode)
+			}
+			if tc.wantPkg != "" && !strings.Contains(out.String(), "mode: native (the program imports "+tc.wantPkg+": installed as the service itself)") {
+				t.Errorf("report does not say why native:\n%s", out.String())
+			}
+		})
+	}
+}
+
+// fakeGoReleaser is a `goreleaser` that rejects any config holding
+// svcship's hooks, as GoReleaser would a config svcship broke.
+func fakeGoReleaser(t *testing.T) []string {
+	t.Helper()
+	sh := testtool.Path(t, "sh")
+	script := filepath.Join(t.TempDir(), "goreleaser")
+	body := `#!/bin/sh
+# check --config FILE
+if grep -q 'svcship goreleaser' "$3"; then
+  echo "  ⨯ $3  error=configuration is invalid: template: failed to apply \"{{ .Broken }}\""
+  exit 1
+fi
+echo "  • 1 configuration file(s) validated"
+`
+	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return []string{sh, script}
+}
+
+func TestInitRefusesAConfigGoReleaserRejects(t *testing.T) {
+	dir := copyProject(t)
+	before := snapshotTree(t, dir)
+	_, err := Init(context.Background(), Options{Dir: dir, GoReleaser: fakeGoReleaser(t)})
+	if err == nil || !strings.Contains(err.Error(), `goreleaser check rejects .goreleaser.yaml with svcship's entries: template: failed to apply "{{ .Broken }}"; nothing was written`) {
+		t.Fatalf("err = %v", err)
+	}
+	after := snapshotTree(t, dir)
+	if len(after) != len(before) {
+		t.Errorf("a refused run added files")
+	}
+	for k, v := range before {
+		if after[k] != v {
+			t.Errorf("a refused run changed %s", k)
+		}
+	}
+}
+
+// Deprecations that were there before are reported with the fix, and do
+// not stop init.
+func TestInitReportsDeprecations(t *testing.T) {
+	gr := testGoReleaser(t)
+	dir := copyProject(t)
+	p := filepath.Join(dir, ".goreleaser.yaml")
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := strings.Replace(string(data), "  - formats: [tar.gz]\n", "  - format: tar.gz\n", 1)
+	if old == string(data) {
+		t.Fatalf("pingd's config has no archive formats line:\n%s", data)
+	}
+	if err := os.WriteFile(p, []byte(old), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if _, err := Init(context.Background(), Options{Dir: dir, Stdout: &out, GoReleaser: gr}); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	want := "goreleaser check: .goreleaser.yaml: archives.format is deprecated: use formats, a list: formats: [tar.gz] (https://goreleaser.com/deprecations#archivesformat)"
+	if !strings.Contains(out.String(), want) {
+		t.Errorf("report lacks %q:\n%s", want, out.String())
+	}
+	// The deprecated spelling still names the archive format: the set got
+	// svcship's files.
+	got, _ := os.ReadFile(p)
+	if !strings.Contains(string(got), `src: "dist/svcship/{{ .Os }}_{{ .Arch }}/**/*"`) {
+		t.Errorf("archive with format: tar.gz got no svcship files:\n%s", got)
+	}
+}
+
+// The GoReleaser init checks with is the one this repository pins.
+func TestPinnedGoReleaserMatchesToolsModule(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "tools", "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^\s*github\.com/goreleaser/goreleaser/v2 (v\S+)`).FindSubmatch(data)
+	if m == nil {
+		t.Fatal("tools/go.mod does not require github.com/goreleaser/goreleaser/v2")
+	}
+	if string(m[1]) != pinnedGoReleaserVersion || pinnedGoReleaserVersion != "v2.15.1" {
+		t.Errorf("pinnedGoReleaserVersion %s, tools/go.mod %s", pinnedGoReleaserVersion, m[1])
+	}
+}
