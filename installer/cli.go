@@ -437,6 +437,7 @@ func runInstall(ctx context.Context, env Env, cmd string, args []string) int {
 				return fail(env, err)
 			}
 		}
+		warnUnreadable(guard, &s, env.Stderr)
 	}
 	if err := guard.checked(func(g *folderGuard) error { return secureServiceFolders(g, &s, folders) }); err != nil {
 		return fail(env, err)

@@ -292,3 +292,48 @@ func (g *folderGuard) removeTree(dir string) error {
 	}
 	return g.fs.RemovePath(dir)
 }
+
+// readableBy reports whether the DACL lets one of sids read and run files
+// (an allow ACE with read-data and execute, or generic read and execute,
+// that applies to the object).
+func readableBy(sddl string, sids ...string) bool {
+	sd, err := parseSDDL(sddl)
+	if err != nil {
+		return false
+	}
+	if sd.nullDACL {
+		return true
+	}
+	const readData, execute = 0x1, 0x20
+	const genericRead, genericExecute = 0x80000000, 0x20000000
+	for _, a := range sd.dacl {
+		if !a.allow || strings.Contains(a.flags, "IO") || !slices.Contains(sids, a.sid) {
+			continue
+		}
+		m := a.mask
+		if m&genericAll != 0 || (m&readData != 0 && m&execute != 0) || (m&genericRead != 0 && m&genericExecute != 0) {
+			return true
+		}
+	}
+	return false
+}
+
+// warnUnreadable says when the service's account will likely not be able
+// to run the program: the install folder grants read and execute to none
+// of the groups a service account belongs to. (A folder in an
+// administrator's profile, where a zip is often unpacked, is such a
+// folder.)
+func warnUnreadable(g *folderGuard, s *Settings, stderr interface{ Write([]byte) (int, error) }) {
+	sid, err := s.serviceSID(g.fs)
+	if err != nil || sid == sidSystem {
+		return
+	}
+	info, err := g.fs.Inspect(s.Dir)
+	if err != nil || !info.Exists {
+		return
+	}
+	// Everyone, Users, Authenticated Users, SERVICE, and the account.
+	if !readableBy(info.SDDL, "S-1-1-0", sidUsers, "S-1-5-11", "S-1-5-6", sid) {
+		fmt.Fprintf(stderr, "svcship-installer: warning: %s may not be allowed to read %s, and would then fail to start: install under Program Files, or grant Users read and execute (--secure-install-dir)\n", s.serviceStartName(), s.Dir)
+	}
+}

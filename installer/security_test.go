@@ -447,3 +447,26 @@ func TestStopWhileStarting(t *testing.T) {
 		t.Fatalf("stuck start: %q, %v, killed %v", msg, err, f.killed)
 	}
 }
+
+// A service account that cannot read the install folder would fail to
+// start; install says so.
+func TestWarnsWhenTheServiceCannotReadTheInstallFolder(t *testing.T) {
+	for _, tc := range []struct {
+		sddl string
+		warn bool
+	}{
+		{sddlUnderProgFiles, false}, // Users read and execute
+		{"O:" + sidAdminUser + "D:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;FA;;;" + sidAdminUser + ")", true}, // an administrator's profile
+		{"O:BAD:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;0x1200a9;;;" + helloSID + ")", false},               // granted to the service
+	} {
+		f := newFake()
+		f.nodes[dir].sddl = tc.sddl
+		env, _, errb := secEnv(f, memFiles{installed: baseYAML}, nil)
+		if code := Main(context.Background(), env, []string{"install"}); code != ExitOK {
+			t.Fatalf("exit %d: %s", code, errb)
+		}
+		if got := strings.Contains(errb.String(), `warning: NT SERVICE\hellosvc may not be allowed to read`); got != tc.warn {
+			t.Errorf("%s: warning %v, want %v: %s", tc.sddl, got, tc.warn, errb)
+		}
+	}
+}

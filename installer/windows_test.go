@@ -44,6 +44,11 @@ func TestRealWindowsDelayedStartAndRecovery(t *testing.T) {
 	}
 	build("github.com/svcship/svcship/cmd/hellosvc", "svcshiptest.exe")
 	build("github.com/svcship/svcship/cmd/svcship-installer", "svcship-installer.exe")
+	// The service runs as its virtual account, which must be able to read
+	// the program (a test folder is the administrator's alone).
+	if b, err := exec.Command("icacls", dir, "/grant", "Users:(OI)(CI)RX").CombinedOutput(); err != nil {
+		t.Fatalf("icacls: %v\n%s", err, b)
+	}
 	inst := filepath.Join(dir, "svcship-installer.exe")
 	run := func(args ...string) string {
 		out, err := exec.Command(inst, args...).CombinedOutput()
