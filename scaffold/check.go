@@ -26,7 +26,9 @@ const (
 func goreleaserCommand(ctx context.Context, dir string) []string {
 	if p, err := exec.LookPath("goreleaser"); err == nil {
 		out, err := exec.CommandContext(ctx, p, "--version").CombinedOutput()
-		if err == nil && regexp.MustCompile(`(?m)^GitVersion:\s+`+regexp.QuoteMeta(pinnedGoReleaserVersion)+`\s*$`).Match(out) {
+		// Release binaries say 2.15.1, module builds v2.15.1.
+		v := regexp.QuoteMeta(strings.TrimPrefix(pinnedGoReleaserVersion, "v"))
+		if err == nil && regexp.MustCompile(`(?m)^GitVersion:\s+v?`+v+`\s*$`).Match(out) {
 			return []string{p}
 		}
 	}
