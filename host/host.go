@@ -192,6 +192,7 @@ func (s *supervisor) setState(f func(st *Status)) {
 type exit struct {
 	code int
 	err  error
+	at   time.Time // when Wait returned, so that status writes never count as run time
 }
 
 type child struct {
@@ -236,7 +237,7 @@ func (s *supervisor) run(ctx context.Context, ready func()) error {
 				s.setState(func(st *Status) { st.State, st.ChildPID = StateStopped, 0 })
 				return nil
 			case ex := <-c.done:
-				ran := time.Since(c.started)
+				ran := ex.at.Sub(c.started)
 				s.finish(c)
 				success := isSuccess(ex.code, s.o.SuccessExitCodes)
 				s.setState(func(st *Status) {
@@ -302,7 +303,7 @@ func (s *supervisor) start(attempt int) (*child, error) {
 	c.started = time.Now()
 	go func() {
 		err := cmd.Wait()
-		c.done <- exit{code: cmd.ProcessState.ExitCode(), err: err}
+		c.done <- exit{code: cmd.ProcessState.ExitCode(), err: err, at: time.Now()}
 	}()
 	s.log.Info("host: child started", "attempt", attempt, "pid", cmd.Process.Pid, "exe", s.o.Executable, "args", s.o.Args, "dir", s.o.Dir)
 	return c, nil
