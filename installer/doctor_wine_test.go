@@ -144,6 +144,18 @@ func TestWineDoctor(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// configure --log-level edits the installed svcship.yaml; a restart
+	// applies it, without a reinstall.
+	res := r.mustInst(t, "configure", "--log-level", "debug")
+	if !strings.Contains(res.Stdout, `service.logs.level is debug in C:\Program Files\Hello\svcship.yaml`) {
+		t.Fatalf("configure --log-level:\n%s%s", res.Stdout, res.Stderr)
+	}
+	if b, _ := os.ReadFile(yamlPath); !strings.Contains(string(b), "level: debug") {
+		t.Fatalf("svcship.yaml after configure --log-level:\n%s", b)
+	}
+	r.mustInst(t, "restart")
+	r.waitLog(t, `"level":"DEBUG","msg":"service settings"`, 15*time.Second)
+
 	// The executable was deleted (the service is stopped first: a running
 	// exe cannot be deleted on Windows).
 	r.mustInst(t, "stop")
