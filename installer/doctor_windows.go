@@ -178,7 +178,11 @@ func (winInspector) Signature(path string) (Signature, error) {
 	return Signature{State: SigUntrusted, Detail: detail}, nil
 }
 
-// accountSID resolves an account as the service manager stores it.
+// accountSID resolves an account as the service manager stores it: the
+// built-in ones by well-known SID (CreateWellKnownSid), others by name
+// (LookupAccountNameW, which also knows NT SERVICE\<name>).
+// https://learn.microsoft.com/windows/win32/api/securitybaseapi/nf-securitybaseapi-createwellknownsid
+// https://learn.microsoft.com/windows/win32/api/winbase/nf-winbase-lookupaccountnamew
 func accountSID(account string) (*windows.SID, error) {
 	switch strings.ToLower(account) {
 	case "", "localsystem", `nt authority\system`, `.\localsystem`:
