@@ -182,6 +182,10 @@ func (publishStep) Run(ctx *Context) error {
 	if gc.Release.GitHub.Owner == "" || gc.Release.GitHub.Name == "" {
 		return errors.New("GoReleaser's config names no release.github owner/name")
 	}
+	keepDraft, err := projectWantsDraft(ctx.Root, gc)
+	if err != nil {
+		return err
+	}
 	res, err := publish.Publish(ctx, publish.Options{
 		Owner:              gc.Release.GitHub.Owner,
 		Repo:               gc.Release.GitHub.Name,
@@ -190,7 +194,7 @@ func (publishStep) Run(ctx *Context) error {
 		BaseURL:            gc.GitHubURLs.API,
 		UploadURL:          gc.GitHubURLs.Upload,
 		FromGoReleaser:     true,
-		KeepDraft:          gc.Release.Draft,
+		KeepDraft:          keepDraft,
 		MakeLatest:         gc.Release.MakeLatest,
 		DiscussionCategory: gc.Release.DiscussionCategoryName,
 		Out:                ctx.Stdout,
@@ -203,6 +207,24 @@ func (publishStep) Run(ctx *Context) error {
 	ctx.published, ctx.Tag = assets, meta.Tag
 	ctx.Log.Info("release", "url", res.URL, "uploaded", len(res.Uploaded), "already there", len(res.Skipped), "published", res.Published)
 	return nil
+}
+
+// projectWantsDraft reports whether the project asked for release.draft.
+// The effective config cannot tell: the driver runs `goreleaser release
+// --draft` so that GoReleaser's release pipe leaves the release to svcship,
+// and --draft also sets release.draft in <dist>/config.yaml. The project's
+// own config file (which the driver handed to GoReleaser) holds its wish;
+// without one the effective value stands, which keeps the draft.
+func projectWantsDraft(root string, effective GoReleaserConfig) (bool, error) {
+	src := FindProjectConfig(root)
+	if src == "" {
+		return effective.Release.Draft, nil
+	}
+	gc, err := ReadGoReleaserConfig(src)
+	if err != nil {
+		return false, err
+	}
+	return gc.Release.Draft, nil
 }
 
 // errSkipRest ends a step list early without failing it.
