@@ -16,7 +16,7 @@ import (
 
 	"github.com/svcship/svcship/internal/testtool"
 	"github.com/svcship/svcship/internal/winetest"
-	"github.com/svcship/svcship/release"
+	"github.com/svcship/svcship/internal/pipeline"
 )
 
 // TestAdoptThirdPartyProject is the adoption path of the README on a copy
@@ -45,7 +45,7 @@ func TestAdoptThirdPartyProject(t *testing.T) {
 	}
 
 	// GoReleaser itself accepts the merged config.
-	if out := goCmd(ctx, t, dir, "run", release.PinnedGoReleaser, "check"); !strings.Contains(out, "config is valid") && !strings.Contains(out, "1 configuration file(s) validated") {
+	if out := goCmd(ctx, t, dir, "run", pipeline.PinnedGoReleaser, "check"); !strings.Contains(out, "config is valid") && !strings.Contains(out, "1 configuration file(s) validated") {
 		t.Errorf("goreleaser check on the merged .goreleaser.yaml:\n%s", out)
 	}
 
@@ -67,6 +67,7 @@ func TestAdoptThirdPartyProject(t *testing.T) {
 	gitCommit(t, dir, "add", "-A")
 	gitCommit(t, dir, "commit", "-q", "-m", "ship pingd with svcship")
 	gitCommit(t, dir, "tag", "v1.4.2")
+	commit := gitCommit(t, dir, "rev-parse", "HEAD")
 
 	cmd := exec.CommandContext(ctx, "go", "tool", "mage", "snapshot")
 	cmd.Dir = dir
@@ -74,28 +75,25 @@ func TestAdoptThirdPartyProject(t *testing.T) {
 		t.Fatalf("go tool mage snapshot: %v\n%s", err, tail(string(b), 60))
 	}
 
+	// GoReleaser's Windows zip and svcship's MSI (an extra file, listed
+	// in GoReleaser's checksums) for windows/amd64.
+	msi := filepath.Join(dir, "dist", "pingd_1.4.2-SNAPSHOT-"+commit[:7]+"_windows_amd64.msi")
+	var zip string
 	data, err := os.ReadFile(filepath.Join(dir, "dist", "artifacts.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var arts release.Artifacts
+	var arts []artifact
 	if err := json.Unmarshal(data, &arts); err != nil {
 		t.Fatal(err)
 	}
-	var msi, zip string
 	for _, a := range arts {
-		if a.Goos != "windows" || a.Goarch != "amd64" {
-			continue
-		}
-		switch {
-		case strings.HasSuffix(a.Name, ".msi"):
-			msi = filepath.Join(dir, filepath.FromSlash(a.Path))
-		case strings.HasSuffix(a.Name, ".zip"):
+		if a.Type == "Archive" && a.Goos == "windows" && a.Goarch == "amd64" {
 			zip = filepath.Join(dir, filepath.FromSlash(a.Path))
 		}
 	}
-	if msi == "" || zip == "" {
-		t.Fatalf("dist/artifacts.json lists no windows/amd64 MSI and zip: %s", data)
+	if zip == "" {
+		t.Fatalf("dist/artifacts.json lists no windows/amd64 archive: %s", data)
 	}
 	for _, p := range []string{msi, zip} {
 		if st, err := os.Stat(p); err != nil || st.Size() == 0 {

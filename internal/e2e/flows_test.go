@@ -2,152 +2,197 @@ package e2e
 
 import (
 	"bytes"
-	"context"
-	"log/slog"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
-	"github.com/svcship/svcship/release"
-	"github.com/svcship/svcship/sign"
+	"github.com/svcship/svcship/internal/fakegithub"
+	"github.com/svcship/svcship/internal/testtool"
 )
 
-// clone makes a fresh clone of the shared snapshot's repository.
+// releaseToken is the GitHub token of the release test; distinctive, so a
+// leak into any output is found by a substring search.
+const releaseToken = "ghp_E2eRelTok9Qx4Vb7Nm2Kc8Hj5Wd3Ls"
+
+// clone makes a fresh clone of the shared snapshot's repository, without
+// the shared snapshot's tag.
 func clone(t *testing.T, s *snapshot) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "repo")
 	if out, err := exec.Command("git", "clone", "-q", s.dir, dir).CombinedOutput(); err != nil {
 		t.Fatalf("git clone: %v\n%s", err, out)
 	}
+	gitCommit(t, dir, "tag", "-d", sharedTag)
 	return dir
 }
 
-func signEnv() []string {
-	if shared.pfx == "" {
-		return nil
-	}
-	return []string{sign.EnvPFX + "=" + shared.pfx, sign.EnvPassword + "=" + signPassword}
-}
-
-// recordingPublisher stands in for GitHub: it records what it was given
-// and checks every file is in place at that moment.
-type recordingPublisher struct {
-	calls  int
-	assets release.Artifacts
-	tag    string
-	err    error
-}
-
-func (p *recordingPublisher) Publish(ctx *release.Context) error {
-	p.calls++
-	p.tag = ctx.Git.Tag
-	p.assets = ctx.Artifacts.Uploadable()
-	for _, a := range p.assets {
-		if _, err := os.Stat(ctx.AbsPath(a)); err != nil {
-			p.err = err
+// releaseEnv is the environment of a release run: the caller's, minus
+// anything that would point GoReleaser or svcship elsewhere, plus the
+// goreleaser binary on PATH, the signing key and the fake's token.
+func releaseEnv(t *testing.T) []string {
+	t.Helper()
+	var env []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		switch name {
+		case "GITHUB_TOKEN", "GH_TOKEN", "GITLAB_TOKEN", "GITEA_TOKEN", "GITHUB_API_URL", "GITHUB_REPOSITORY",
+			"GITHUB_STEP_SUMMARY", "SVCSHIP_GORELEASER_FLAGS", "SVCSHIP_CONFIG", "PATH":
+			continue
 		}
+		env = append(env, kv)
 	}
-	return nil
+	env = append(env, pathWith(goreleaserDir(t)), "GITHUB_TOKEN="+releaseToken)
+	return append(env, signEnv(t)...)
 }
 
-// TestReleaseOfTag runs the whole release pipeline for a tag, with a
-// recording publisher in place of GitHub.
+// TestReleaseOfTag runs `go tool mage release` on a tagged clean clone,
+// with the real publishers against the in-process GitHub fake: GoReleaser
+// creates the draft, svcship uploads every asset and publishes it. The
+// fake must end with one published release holding exactly GoReleaser's
+// upload set, each asset byte-equal to the local file, and the release's
+// files carry the tag's version. A tag without the v (1.2.3) is accepted
+// as GoReleaser accepts it: same version and file names, and the release
+// keeps the tag as written.
 func TestReleaseOfTag(t *testing.T) {
 	s := first(t)
-	dir := clone(t, s)
-	gitCommit(t, dir, "tag", "-a", "v1.2.3", "-m", "v1.2.3")
-	env := map[string]string{}
-	for _, kv := range signEnv() {
-		k, v, _ := strings.Cut(kv, "=")
-		env[k] = v
-	}
-	pub := &recordingPublisher{}
-	var logs bytes.Buffer
-	ctx, err := release.NewContext(context.Background(), release.Options{
-		Root:      dir,
-		Publisher: pub,
-		Getenv:    func(k string) string { return env[k] },
-		Stderr:    &logs,
-		Logger:    slog.New(slog.NewTextHandler(&logs, nil)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := release.Run(ctx, release.ReleaseSteps()); err != nil {
-		t.Fatalf("%v\n%s", err, tail(logs.String(), 40))
-	}
-	if ctx.Version != "1.2.3" {
-		t.Errorf("version %q, want 1.2.3", ctx.Version)
-	}
-	if pub.calls != 1 || pub.tag != "v1.2.3" || pub.err != nil {
-		t.Fatalf("publisher: %d calls, tag %q, err %v", pub.calls, pub.tag, pub.err)
-	}
-	// 3 zips + 4 tarballs + 3 MSIs + checksums.txt.
-	if len(pub.assets) != 11 {
-		t.Errorf("published %d assets, want 11", len(pub.assets))
-	}
-	bins := ctx.Artifacts.ByType(release.TypeBinary).Filter(func(a release.Artifact) bool { return a.Platform() == "linux_amd64" })
-	out, err := exec.Command(ctx.AbsPath(bins[0]), "--version").CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "hellosvc 1.2.3\n") {
-		t.Errorf("--version: %v\n%s", err, out)
-	}
-	if _, err := exec.LookPath("exiftool"); err == nil {
-		exe := ctx.Artifacts.ByType(release.TypeBinary).Filter(func(a release.Artifact) bool { return a.Platform() == "windows_amd64" })
-		out, _ := exec.Command("exiftool", "-s", "-ProductVersion", "-FileVersionNumber", ctx.AbsPath(exe[0])).CombinedOutput()
-		f := fields(string(out))
-		if f["ProductVersion"] != "1.2.3" || f["FileVersionNumber"] != "1.2.3.0" {
-			t.Errorf("VERSIONINFO of the release: %v", f)
-		}
-	}
-	if strings.Contains(logs.String(), signPassword) {
-		t.Error("the signing password is in the log")
+	for _, st := range []stamp{stampRelease, stampReleaseNoV} {
+		t.Run(st.tag, func(t *testing.T) {
+			srv := fakegithub.New(fakegithub.Config{Token: releaseToken, Repos: []string{"svcship/svcship"}})
+			defer srv.Close()
+			dir := clone(t, s)
+			// The remote GoReleaser reads owner/name from; nothing fetches it.
+			gitCommit(t, dir, "remote", "set-url", "origin", "https://github.com/svcship/svcship.git")
+			cfg := filepath.Join(dir, ".goreleaser.yaml")
+			data, err := os.ReadFile(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			data = append(data, []byte("\ngithub_urls:\n  api: "+srv.URL+"/api/v3/\n  upload: "+srv.URL+"/api/uploads/\n  download: "+srv.URL+"/\n  skip_tls_verify: false\n")...)
+			if err := os.WriteFile(cfg, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			gitCommit(t, dir, "commit", "-q", "-am", "release against the fake GitHub")
+			gitCommit(t, dir, "tag", "-a", st.tag, "-m", st.tag)
+
+			cmd := exec.Command("go", "tool", "mage", "release")
+			cmd.Dir = dir
+			cmd.Env = releaseEnv(t)
+			var out bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &out
+			start := time.Now()
+			err = cmd.Run()
+			t.Logf("go tool mage release took %s", time.Since(start).Round(time.Millisecond))
+			if err := os.WriteFile(filepath.Join(sharedDir(t), "release-"+st.tag+".log"), out.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err != nil {
+				t.Fatalf("go tool mage release: %v\n%s", err, tail(out.String(), 80))
+			}
+			for _, secret := range []string{releaseToken, signPassword} {
+				if strings.Contains(out.String(), secret) {
+					t.Errorf("a secret (%.8s...) is in the release output", secret)
+				}
+			}
+
+			r := &snapshot{dir: dir, log: out.String()}
+			if err := readDist(r); err != nil {
+				t.Fatal(err)
+			}
+			r.commit = gitCommit(t, dir, "rev-parse", "HEAD")
+			if r.version != st.version || r.tag != st.tag {
+				t.Fatalf("metadata.json: version %q tag %q, want %q and %q", r.version, r.tag, st.version, st.tag)
+			}
+
+			rels := srv.Releases("svcship", "svcship")
+			if len(rels) != 1 {
+				t.Fatalf("%d releases on the fake, want 1: %+v", len(rels), rels)
+			}
+			rel := rels[0]
+			if rel.TagName != st.tag || rel.Draft || rel.Prerelease {
+				t.Errorf("release tag %q draft %v prerelease %v, want tag %q, published, not a prerelease", rel.TagName, rel.Draft, rel.Prerelease, st.tag)
+			}
+			// GoReleaser's upload set: archives, SBOMs, checksums, and the
+			// extra files svcship adds (MSIs, detached signatures).
+			want := append(wantChecksummed(st.version), "checksums.txt")
+			for _, sig := range wantSignatures(st.version) {
+				want = append(want, sig)
+			}
+			slices.Sort(want)
+			var got []string
+			for _, a := range rel.Assets {
+				got = append(got, a.Name)
+				if a.State != "uploaded" {
+					t.Errorf("asset %s in state %q", a.Name, a.State)
+				}
+				local := r.dist(a.Name)
+				if strings.HasSuffix(a.Name, ".p7s") {
+					local = r.dist("svcship", "signatures", a.Name)
+				}
+				data, err := os.ReadFile(local)
+				if err != nil {
+					t.Errorf("asset %s has no local file: %v", a.Name, err)
+					continue
+				}
+				if digest(a.Data) != digest(data) {
+					t.Errorf("asset %s: sha256 %s on the fake, %s locally", a.Name, digest(a.Data), digest(data))
+				}
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, want) {
+				t.Errorf("release assets:\n  %v\nwant:\n  %v", got, want)
+			}
+			for _, v := range srv.Violations() {
+				t.Errorf("fake GitHub: %s", v)
+			}
+
+			// The released files carry the tag's version.
+			out2, err := exec.Command(r.path(r.binary(t, "linux_amd64_v1")), "--version").CombinedOutput()
+			if err != nil {
+				t.Fatalf("--version: %v\n%s", err, out2)
+			}
+			wantStamp(t, string(out2), st.version, r.commit)
+			checkVersionInfo(t, r, st.version, st)
+			checkMSIVersions(t, r, st.version, st)
+			checkSigned(t, r, st.version)
+			checkArchives(t, r, st.version)
+		})
 	}
 }
 
-// TestMatrixMatchesSingleRun builds two targets as separate matrix jobs
-// (go tool mage buildTarget), merges them (go tool mage merge), and checks
-// the packages are byte-identical to the single run's.
-func TestMatrixMatchesSingleRun(t *testing.T) {
+func digest(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// TestReleaseWithoutTag: go tool mage release on an untagged commit
+// refuses before GoReleaser runs, and the fake sees no request.
+func TestReleaseWithoutTag(t *testing.T) {
 	s := first(t)
+	testtool.Path(t, "git")
+	srv := fakegithub.New(fakegithub.Config{Token: releaseToken, Repos: []string{"svcship/svcship"}})
+	defer srv.Close()
 	dir := clone(t, s)
-	parts := t.TempDir()
-	mage := func(extra ...string) {
-		t.Helper()
-		cmd := exec.Command("go", "tool", "mage", extra[len(extra)-1])
-		cmd.Dir = dir
-		cmd.Env = append(append(os.Environ(), signEnv()...), extra[:len(extra)-1]...)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("mage %v: %v\n%s", extra, err, tail(string(out), 40))
-		}
+	cmd := exec.Command("go", "tool", "mage", "release")
+	cmd.Dir = dir
+	cmd.Env = releaseEnv(t)
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("release of an untagged commit succeeded:\n%s", tail(string(out), 40))
 	}
-	for _, target := range []string{"windows_amd64", "linux_amd64"} {
-		mage("SVCSHIP_TARGET="+target, "buildTarget")
-		if err := os.Rename(filepath.Join(dir, "dist"), filepath.Join(parts, target)); err != nil {
-			t.Fatal(err)
-		}
+	want := "check git: HEAD (" + s.commit[:7] + ") has no tag: tag the commit (git tag v1.2.3) or run a snapshot"
+	if !strings.Contains(string(out), want) {
+		t.Errorf("output lacks %q:\n%s", want, tail(string(out), 20))
 	}
-	mage("SVCSHIP_PARTS="+parts, "merge")
-	merged, err := release.ReadArtifacts(filepath.Join(dir, "dist", "artifacts.json"))
-	if err != nil {
-		t.Fatal(err)
+	if _, err := os.Stat(filepath.Join(dir, "dist")); err == nil {
+		t.Error("dist/ exists: something was built")
 	}
-	pkgs := merged.ByType(release.TypeArchive, release.TypeMSI)
-	if len(pkgs) != 3 {
-		t.Fatalf("merged run made %d packages, want 3 (zip, tar.gz, msi)", len(pkgs))
-	}
-	for _, a := range pkgs {
-		got, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(a.Path)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		want, err := os.ReadFile(filepath.Join(s.dir, filepath.FromSlash(a.Path)))
-		if err != nil {
-			t.Fatalf("single run has no %s", a.Path)
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("%s differs between the matrix and the single run", a.Name)
-		}
+	if n := len(srv.Records()); n != 0 {
+		t.Errorf("the fake GitHub saw %d requests, want none", n)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -19,122 +18,291 @@ import (
 	"time"
 
 	"github.com/svcship/svcship/internal/testtool"
-
-	"github.com/svcship/svcship/config"
 	"github.com/svcship/svcship/internal/winetest"
-	"github.com/svcship/svcship/release"
-	"github.com/svcship/svcship/version"
 )
 
-func jsonUnmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }
+// stamp is what one run's tag must turn into, written out by hand: the
+// version GoReleaser derives, the four-part VERSIONINFO number and the
+// MSI ProductVersion. The tests never compute these with svcship's own
+// version code.
+type stamp struct {
+	tag string
+	// version is GoReleaser's {{ .Version }}; on a snapshot the
+	// -SNAPSHOT-<short commit> suffix is added by snapshotVersion.
+	version     string
+	fileVersion string
+	msiVersion  string
+}
 
+var (
+	// The shared snapshot: a prerelease tag; a snapshot shares the numbers
+	// of the release it leads to.
+	stampShared = stamp{tag: "v2.5.1-rc.3", version: "2.5.1-rc.3", fileVersion: "2.5.1.0", msiVersion: "2.5.1"}
+	// go tool mage release of v1.2.3, and of 1.2.3 (GoReleaser accepts a
+	// tag without the v; the version and the numbers are the same, the
+	// release keeps the tag as written).
+	stampRelease    = stamp{tag: "v1.2.3", version: "1.2.3", fileVersion: "1.2.3.0", msiVersion: "1.2.3"}
+	stampReleaseNoV = stamp{tag: "1.2.3", version: "1.2.3", fileVersion: "1.2.3.0", msiVersion: "1.2.3"}
+)
+
+// snapshotVersion is GoReleaser's default snapshot version for st at commit.
+func snapshotVersion(st stamp, commit string) string {
+	return st.version + "-SNAPSHOT-" + commit[:7]
+}
+
+// wantTargets are the hellosvc targets of this repository's .goreleaser.yaml
+// with GoReleaser's default microarchitecture levels.
 var wantTargets = []string{
-	"darwin_amd64", "darwin_arm64", "linux_amd64", "linux_arm64",
-	"windows_386", "windows_amd64", "windows_arm64",
+	"darwin_amd64_v1", "darwin_arm64_v8.0", "linux_amd64_v1", "linux_arm64_v8.0",
+	"windows_386_sse2", "windows_amd64_v1", "windows_arm64_v8.0",
 }
 
-func appBinaries(s *snapshot) release.Artifacts {
-	return s.artifacts.ByType(release.TypeBinary).Filter(func(a release.Artifact) bool {
-		return a.ExtraString(release.ExtraBinary) == "hellosvc"
-	})
-}
+var windowsArches = []string{"386", "amd64", "arm64"}
 
-func loadConfig(t *testing.T, s *snapshot) *config.Config {
-	t.Helper()
-	c, err := config.Load(filepath.Join(s.dir, "svcship.yaml"))
-	if err != nil {
-		t.Fatal(err)
+// wantArchives are the archive names GoReleaser makes for version v.
+func wantArchives(v string) []string {
+	return []string{
+		"hellosvc_" + v + "_darwin_amd64.tar.gz",
+		"hellosvc_" + v + "_darwin_arm64.tar.gz",
+		"hellosvc_" + v + "_linux_amd64.tar.gz",
+		"hellosvc_" + v + "_linux_arm64.tar.gz",
+		"hellosvc_" + v + "_windows_386.zip",
+		"hellosvc_" + v + "_windows_amd64.zip",
+		"hellosvc_" + v + "_windows_arm64.zip",
 	}
-	return c
+}
+
+// wantMSIs are the MSI names svcship writes into dist/ for version v.
+func wantMSIs(v string) []string {
+	return []string{
+		"hellosvc_" + v + "_windows_386.msi",
+		"hellosvc_" + v + "_windows_amd64.msi",
+		"hellosvc_" + v + "_windows_arm64.msi",
+	}
+}
+
+// wantSBOMs are the CycloneDX documents GoReleaser's sboms pipe writes
+// for version v, one per binary.
+func wantSBOMs(v string) []string {
+	var out []string
+	for _, p := range []string{"darwin_amd64", "darwin_arm64", "linux_amd64", "linux_arm64", "windows_386", "windows_amd64", "windows_arm64"} {
+		out = append(out, "hellosvc_"+v+"_"+p+".cdx.json")
+	}
+	return out
+}
+
+// wantChecksummed are the files checksums.txt lists for version v, sorted:
+// archives, SBOMs and (through checksum.extra_files) MSIs.
+func wantChecksummed(v string) []string {
+	out := append(append(wantArchives(v), wantSBOMs(v)...), wantMSIs(v)...)
+	slices.Sort(out)
+	return out
+}
+
+// wantSignatures are the detached signatures of a signed run of version v.
+func wantSignatures(v string) []string {
+	var out []string
+	for _, a := range windowsArches {
+		out = append(out,
+			"hellosvc_"+v+"_windows_"+a+".exe.p7s",
+			"hellosvc_"+v+"_windows_"+a+".msi.p7s",
+			"svcship-installer_"+v+"_windows_"+a+".exe.p7s")
+	}
+	out = append(out, "install.ps1.p7s", "uninstall.ps1.p7s")
+	slices.Sort(out)
+	return out
+}
+
+func (s *snapshot) binaries() []artifact {
+	var out []artifact
+	for _, a := range s.byType("Binary") {
+		if a.extra("ID") == "hellosvc" {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func (s *snapshot) binary(t *testing.T, target string) artifact {
+	t.Helper()
+	for _, a := range s.binaries() {
+		if a.Target == target {
+			return a
+		}
+	}
+	t.Fatalf("no hellosvc binary for %s in artifacts.json", target)
+	return artifact{}
+}
+
+func names(as []artifact) []string {
+	var out []string
+	for _, a := range as {
+		out = append(out, a.Name)
+	}
+	slices.Sort(out)
+	return out
 }
 
 func TestSnapshotArtifacts(t *testing.T) {
 	s := first(t)
 	t.Logf("snapshot %s took %s", s.version, s.took.Round(time.Millisecond))
+	wantVersion := snapshotVersion(stampShared, s.commit)
+	if s.version != wantVersion || s.tag != stampShared.tag {
+		t.Errorf("metadata.json: version %q tag %q, want %q and %q", s.version, s.tag, wantVersion, stampShared.tag)
+	}
 	var got []string
-	for _, a := range appBinaries(s) {
-		got = append(got, a.Platform())
+	for _, a := range s.binaries() {
+		got = append(got, a.Target)
 		if _, err := os.Stat(s.path(a)); err != nil {
 			t.Errorf("listed binary missing: %v", err)
 		}
 	}
 	slices.Sort(got)
 	if !slices.Equal(got, wantTargets) {
-		t.Fatalf("hellosvc binaries for %v, want %v", got, wantTargets)
+		t.Errorf("hellosvc binaries for %v, want %v", got, wantTargets)
 	}
-	counts := map[release.ArtifactType]int{}
-	for _, a := range s.artifacts {
-		counts[a.Type]++
+	if n := len(s.byType("Binary")); n != 7 {
+		t.Errorf("%d binaries in artifacts.json, want 7", n)
 	}
-	// 7 app binaries + 3 installers; 3 zips + 4 tarballs; 3 MSIs; one
-	// checksums.txt.
-	want := map[release.ArtifactType]int{release.TypeBinary: 10, release.TypeArchive: 7, release.TypeMSI: 3, release.TypeChecksum: 1}
-	for typ, n := range want {
-		if counts[typ] != n {
-			t.Errorf("%d %s artifacts, want %d", counts[typ], typ, n)
+	if got, want := names(s.byType("Archive")), wantArchives(wantVersion); !slices.Equal(got, want) {
+		t.Errorf("archives %v, want %v", got, want)
+	}
+	for _, name := range wantMSIs(wantVersion) {
+		if st, err := os.Stat(s.dist(name)); err != nil || st.Size() == 0 {
+			t.Errorf("MSI %s: %v", name, err)
 		}
 	}
-	if !strings.HasSuffix(s.version, "-SNAPSHOT-"+s.commit[:7]) {
-		t.Errorf("version %q does not end in -SNAPSHOT-<short commit %s>", s.version, s.commit[:7])
+	if got, want := names(s.byType("SBOM")), wantSBOMs(wantVersion); !slices.Equal(got, want) {
+		t.Errorf("SBOMs %v, want %v", got, want)
+	}
+	if got := names(s.byType("Checksum")); !slices.Equal(got, []string{"checksums.txt"}) {
+		t.Errorf("checksum artifacts %v, want [checksums.txt]", got)
+	}
+	for _, arch := range windowsArches {
+		for _, f := range []string{"svcship-installer.exe", "svcship.yaml", "scripts/install.ps1", "scripts/uninstall.ps1"} {
+			if _, err := os.Stat(s.dist("svcship", "windows_"+arch, filepath.FromSlash(f))); err != nil {
+				t.Errorf("staged file: %v", err)
+			}
+		}
+	}
+	data, err := os.ReadFile(s.dist("svcship", "run.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var run struct {
+		Snapshot bool   `json:"snapshot"`
+		Version  string `json:"version"`
+		Tag      string `json:"tag"`
+	}
+	if err := json.Unmarshal(data, &run); err != nil {
+		t.Fatalf("run.json: %v", err)
+	}
+	if !run.Snapshot || run.Version != wantVersion || run.Tag != stampShared.tag {
+		t.Errorf("run.json = %s, want snapshot true, version %s, tag %s", data, wantVersion, stampShared.tag)
+	}
+	// GoReleaser came from PATH, as goreleaser-action provides it.
+	if !strings.Contains(s.log, "goreleaser 2.15.1 found on PATH") {
+		t.Errorf("the log does not say the goreleaser on PATH ran:\n%s", tail(s.log, 30))
 	}
 	// The generated .syso files are gone and the tree is clean.
 	out, err := exec.Command("git", "-C", s.dir, "status", "--porcelain", "--ignored").Output()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(string(out), ".syso") {
-		t.Errorf("generated resources left behind:\n%s", out)
+	if string(out) != "!! dist/\n" {
+		t.Errorf("git status after the snapshot, want only dist/ ignored:\n%s", out)
 	}
 }
 
-// TestWindowsVersionInfo reads every Windows exe with exiftool.
+// unzipped extracts the named entries of zip file p into a new folder.
+func unzipped(t *testing.T, p string, entries ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, e := range readArchive(t, p) {
+		if !slices.Contains(entries, e.name) {
+			continue
+		}
+		dst := filepath.Join(dir, filepath.FromSlash(e.name))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst, e.data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, e := range entries {
+		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(e))); err != nil {
+			t.Fatalf("%s holds no %s", filepath.Base(p), e)
+		}
+	}
+	return dir
+}
+
+// exifMachine is exiftool's name for each arch's PE machine type.
+var exifMachine = map[string]string{
+	"386":   "Intel 386 or later, and compatibles",
+	"amd64": "AMD AMD64",
+	"arm64": "Unknown (0xaa64)", // exiftool 12 has no name for ARM64
+}
+
+// checkVersionInfo reads the VERSIONINFO of every Windows exe in the
+// Windows zips of s with exiftool.
+func checkVersionInfo(t *testing.T, s *snapshot, version string, st stamp) {
+	t.Helper()
+	exiftool := testtool.Path(t, "exiftool")
+	for _, arch := range windowsArches {
+		zipName := "hellosvc_" + version + "_windows_" + arch + ".zip"
+		dir := unzipped(t, s.dist(zipName), "hellosvc.exe", "svcship-installer.exe")
+		for _, exe := range []struct{ name, internal, description string }{
+			{"hellosvc.exe", "hellosvc", "svcship reference service (HTTP /healthz and /version)"},
+			{"svcship-installer.exe", "svcship-installer", "Hello Service service installer"},
+		} {
+			t.Run(arch+"/"+exe.name, func(t *testing.T) {
+				p := filepath.Join(dir, exe.name)
+				out, err := exec.Command(exiftool, "-s", "-ProductVersion", "-FileVersion", "-FileVersionNumber",
+					"-ProductVersionNumber", "-CompanyName", "-ProductName", "-OriginalFileName", "-InternalName",
+					"-FileDescription", "-LegalCopyright", "-MachineType", p).CombinedOutput()
+				if err != nil {
+					t.Fatalf("exiftool: %v\n%s", err, out)
+				}
+				got := fields(string(out))
+				want := map[string]string{
+					"ProductVersion":       version,
+					"FileVersion":          version,
+					"FileVersionNumber":    st.fileVersion,
+					"ProductVersionNumber": st.fileVersion,
+					"CompanyName":          "svcship project",
+					"ProductName":          "Hello Service",
+					"OriginalFileName":     exe.name,
+					"InternalName":         exe.internal,
+					"FileDescription":      exe.description,
+					"LegalCopyright":       "Copyright (c) 2026 svcship project",
+					"MachineType":          exifMachine[arch],
+				}
+				for k, v := range want {
+					if got[k] != v {
+						t.Errorf("%s = %q, want %q", k, got[k], v)
+					}
+				}
+				verbose, err := exec.Command(exiftool, "-v2", p).CombinedOutput()
+				if err != nil {
+					t.Fatalf("exiftool -v2: %v\n%s", err, verbose)
+				}
+				for _, res := range []string{"Group Icon resource:", "Icon resource:", "Manifest resource:", "Version resource:"} {
+					if !strings.Contains(string(verbose), res) {
+						t.Errorf("exiftool finds no %q", res)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestWindowsVersionInfo reads every Windows exe the zips carry with
+// exiftool.
 func TestWindowsVersionInfo(t *testing.T) {
 	s := first(t)
-	testtool.Path(t, "exiftool")
-	cfg := loadConfig(t, s)
-	v, err := version.Parse(s.version)
-	if err != nil {
-		t.Fatal(err)
-	}
-	nums, _ := v.Windows()
-	numeric := fmt.Sprintf("%d.%d.%d.%d", nums[0], nums[1], nums[2], nums[3])
-	exes := s.artifacts.ByType(release.TypeBinary).Filter(func(a release.Artifact) bool { return a.Goos == "windows" })
-	if len(exes) != 6 {
-		t.Fatalf("%d windows exes, want 6 (3 app, 3 installer)", len(exes))
-	}
-	for _, a := range exes {
-		t.Run(a.ExtraString(release.ExtraBinary)+"_"+a.Goarch, func(t *testing.T) {
-			out, err := exec.Command("exiftool", "-s", "-ProductVersion", "-FileVersion", "-FileVersionNumber",
-				"-ProductVersionNumber", "-CompanyName", "-ProductName", "-OriginalFileName", s.path(a)).CombinedOutput()
-			if err != nil {
-				t.Fatalf("exiftool: %v\n%s", err, out)
-			}
-			got := fields(string(out))
-			want := map[string]string{
-				"ProductVersion":       s.version,
-				"FileVersion":          s.version,
-				"FileVersionNumber":    numeric,
-				"ProductVersionNumber": numeric,
-				"CompanyName":          cfg.Product.Company,
-				"ProductName":          cfg.Product.DisplayName,
-				"OriginalFileName":     a.Name,
-			}
-			for k, v := range want {
-				if got[k] != v {
-					t.Errorf("%s = %q, want %q", k, got[k], v)
-				}
-			}
-			verbose, err := exec.Command("exiftool", "-v2", s.path(a)).CombinedOutput()
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, res := range []string{"Group Icon resource:", "Icon resource:", "Manifest resource:"} {
-				if !strings.Contains(string(verbose), res) {
-					t.Errorf("exiftool finds no %q", res)
-				}
-			}
-		})
-	}
+	checkVersionInfo(t, s, snapshotVersion(stampShared, s.commit), stampShared)
 }
 
 func fields(s string) map[string]string {
@@ -147,9 +315,9 @@ func fields(s string) map[string]string {
 	return m
 }
 
-func wantStamp(t *testing.T, s *snapshot, out string) {
+func wantStamp(t *testing.T, out, version, commit string) {
 	t.Helper()
-	for _, want := range []string{"hellosvc " + s.version, "commit: " + s.commit, "built: " + commitDate} {
+	for _, want := range []string{"hellosvc " + version + "\n", "commit: " + commit + "\n", "built: " + commitDate + "\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("--version output lacks %q:\n%s", want, out)
 		}
@@ -160,124 +328,201 @@ func wantStamp(t *testing.T, s *snapshot, out string) {
 // in the Linux job, windows/amd64 in the Windows one) and reads its stamp.
 func TestHostVersionStamp(t *testing.T) {
 	s := first(t)
-	host := runtime.GOOS + "_" + runtime.GOARCH
-	bins := appBinaries(s).Filter(func(a release.Artifact) bool { return a.Platform() == host })
-	if len(bins) != 1 {
-		t.Fatalf("%d %s binaries", len(bins), host)
+	var host []artifact
+	for _, a := range s.binaries() {
+		if a.platform() == runtime.GOOS+"_"+runtime.GOARCH {
+			host = append(host, a)
+		}
 	}
-	out, err := exec.Command(s.path(bins[0]), "--version").CombinedOutput()
+	if len(host) != 1 {
+		t.Fatalf("%d %s/%s binaries, want 1", len(host), runtime.GOOS, runtime.GOARCH)
+	}
+	out, err := exec.Command(s.path(host[0]), "--version").CombinedOutput()
 	if err != nil {
 		t.Fatalf("--version: %v\n%s", err, out)
 	}
-	wantStamp(t, s, string(out))
+	wantStamp(t, string(out), snapshotVersion(stampShared, s.commit), s.commit)
 }
 
 func TestWindowsVersionStampUnderWine(t *testing.T) {
 	s := first(t)
-	bins := appBinaries(s).Filter(func(a release.Artifact) bool { return a.Platform() == "windows_amd64" })
-	if len(bins) != 1 {
-		t.Fatalf("%d windows_amd64 binaries", len(bins))
-	}
+	exe := s.binary(t, "windows_amd64_v1")
 	p := winetest.New(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	res, err := p.Run(ctx, s.path(bins[0]), "--version")
+	res, err := p.Run(ctx, s.path(exe), "--version")
 	if err != nil {
 		t.Fatalf("wine hellosvc.exe --version: %v\n%s%s", err, res.Stdout, res.Stderr)
 	}
-	wantStamp(t, s, res.Stdout)
+	wantStamp(t, strings.ReplaceAll(res.Stdout, "\r\n", "\n"), snapshotVersion(stampShared, s.commit), s.commit)
+}
+
+// signedFiles are the files of a signed run that carry an Authenticode
+// signature: per Windows arch the exe GoReleaser built, the installer, the
+// two scripts and the MSI.
+func signedFiles(t *testing.T, s *snapshot, version string) []string {
+	t.Helper()
+	var out []string
+	for _, arch := range windowsArches {
+		target := map[string]string{"386": "windows_386_sse2", "amd64": "windows_amd64_v1", "arm64": "windows_arm64_v8.0"}[arch]
+		stage := s.dist("svcship", "windows_"+arch)
+		out = append(out,
+			s.path(s.binary(t, target)),
+			filepath.Join(stage, "svcship-installer.exe"),
+			filepath.Join(stage, "scripts", "install.ps1"),
+			filepath.Join(stage, "scripts", "uninstall.ps1"),
+			s.dist("hellosvc_"+version+"_windows_"+arch+".msi"))
+	}
+	return out
+}
+
+// checkSigned verifies every signed file and the detached signatures of a
+// run signed with the package's test certificate.
+func checkSigned(t *testing.T, s *snapshot, version string) {
+	t.Helper()
+	osslsigncode := testtool.Path(t, "osslsigncode")
+	openssl := testtool.Path(t, "openssl")
+	cert, _ := signingCert(t)
+	files := signedFiles(t, s, version)
+	if len(files) != 15 {
+		t.Fatalf("%d files to check, want 15", len(files))
+	}
+	for _, p := range files {
+		out, err := exec.Command(osslsigncode, "verify", "-CAfile", cert, "-in", p).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "Signature verification: ok") {
+			t.Errorf("%s: %v\n%s", p, err, out)
+		}
+	}
+	entries, err := os.ReadDir(s.dist("svcship", "signatures"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sigs []string
+	for _, e := range entries {
+		sigs = append(sigs, e.Name())
+		out, err := exec.Command(openssl, "pkcs7", "-inform", "DER", "-in", s.dist("svcship", "signatures", e.Name()), "-print_certs", "-noout").CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "subject=CN = svcship e2e") {
+			t.Errorf("%s is not a PKCS#7 signature by the test certificate: %v\n%s", e.Name(), err, out)
+		}
+	}
+	if want := wantSignatures(version); !slices.Equal(sigs, want) {
+		t.Errorf("detached signatures %v, want %v", sigs, want)
+	}
+	if strings.Contains(s.log, signPassword) {
+		t.Error("the signing password is in the pipeline output")
+	}
 }
 
 // TestSignedExecutables verifies the Authenticode signatures the shared
 // snapshot made with the test's self-signed certificate.
 func TestSignedExecutables(t *testing.T) {
 	s := first(t)
-	testtool.Path(t, "osslsigncode")
-	testtool.Path(t, "openssl")
-	if shared.cert == "" {
-		t.Fatal("no test certificate (openssl missing?)")
-	}
-	signed := s.artifacts.ByType(release.TypeBinary, release.TypeMSI).Filter(func(a release.Artifact) bool { return a.Goos == "windows" })
-	if len(signed) != 9 {
-		t.Errorf("%d windows exes and MSIs, want 9", len(signed))
-	}
-	for _, a := range signed {
-		out, err := exec.Command("osslsigncode", "verify", "-CAfile", shared.cert, "-in", s.path(a)).CombinedOutput()
-		if err != nil || !strings.Contains(string(out), "Signature verification: ok") {
-			t.Errorf("%s: %v\n%s", a.Path, err, out)
-		}
-		if signed, _ := a.Extra[release.ExtraSigned].(bool); !signed {
-			t.Errorf("%s not recorded as signed in artifacts.json", a.Path)
-		}
-	}
-	log, _ := os.ReadFile(filepath.Join(s.dir, "snapshot.log"))
-	if bytes.Contains(log, []byte(signPassword)) {
-		t.Error("the signing password is in the pipeline output")
-	}
+	checkSigned(t, s, snapshotVersion(stampShared, s.commit))
 }
 
 func TestArchivesAndChecksums(t *testing.T) {
 	s := first(t)
-	cfgData, _ := os.ReadFile(filepath.Join(s.dir, "svcship.yaml"))
-	commitTime, _ := time.Parse(time.RFC3339, commitDate)
-	for _, a := range s.artifacts.ByType(release.TypeArchive) {
+	checkArchives(t, s, snapshotVersion(stampShared, s.commit))
+}
+
+// checkArchives checks every archive's entries, modes, mtimes and
+// contents, and GoReleaser's checksums file over archives and MSIs.
+func checkArchives(t *testing.T, s *snapshot, version string) {
+	t.Helper()
+	cfgData, err := os.ReadFile(filepath.Join(s.dir, "svcship.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	commitTime, err := time.Parse(time.RFC3339, commitDate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	archives := s.byType("Archive")
+	if len(archives) != 7 {
+		t.Errorf("%d archives, want 7", len(archives))
+	}
+	for _, a := range archives {
 		t.Run(a.Name, func(t *testing.T) {
-			entries := readArchive(t, s.path(a), a.ExtraString(release.ExtraFormat))
-			var names []string
+			var want []string
+			switch a.extra("Format") {
+			case "zip":
+				want = []string{"LICENSE", "README.md", "hellosvc.exe", "scripts/install.ps1", "scripts/uninstall.ps1", "svcship-installer.exe", "svcship.yaml"}
+			case "tar.gz":
+				want = []string{"LICENSE", "README.md", "hellosvc"}
+			default:
+				t.Fatalf("format %q", a.extra("Format"))
+			}
+			entries := readArchive(t, s.path(a))
+			var got []string
 			for _, e := range entries {
-				names = append(names, e.name)
+				got = append(got, e.name)
 				if !e.mtime.Equal(commitTime) {
 					t.Errorf("%s mtime %s, want the commit time %s", e.name, e.mtime, commitTime)
 				}
 				wantMode := os.FileMode(0o644)
-				if strings.HasPrefix(e.name, "hellosvc") || strings.HasPrefix(e.name, "svcship-installer") {
+				if e.name == "hellosvc" || strings.HasSuffix(e.name, ".exe") {
 					wantMode = 0o755
 				}
 				if e.mode != wantMode {
 					t.Errorf("%s mode %v, want %v", e.name, e.mode, wantMode)
 				}
 			}
-			if !slices.IsSorted(names) {
-				t.Errorf("entries not sorted: %v", names)
+			slices.Sort(got)
+			if !slices.Equal(got, want) {
+				t.Fatalf("entries %v, want %v", got, want)
 			}
-			var want []string
-			if a.Goos == "windows" {
-				want = []string{"hellosvc.exe", "scripts/install.ps1", "scripts/uninstall.ps1", "svcship-installer.exe", "svcship.yaml"}
-			} else {
-				want = []string{"hellosvc"}
-			}
-			for _, doc := range []string{"README.md", "LICENSE"} {
-				if _, err := os.Stat(filepath.Join(s.dir, doc)); err == nil {
-					want = append(want, doc)
-				}
-			}
-			slices.Sort(want)
-			if !slices.Equal(names, want) {
-				t.Fatalf("entries %v, want %v", names, want)
-			}
+			arch := strings.TrimPrefix(a.platform(), "windows_")
 			for _, e := range entries {
-				if e.name == "svcship.yaml" && !bytes.Equal(e.data, cfgData) {
-					t.Error("zipped svcship.yaml differs from the project's")
-				}
-				if bin := strings.TrimSuffix(e.name, ".exe"); bin == "hellosvc" {
-					src := appBinaries(s).Filter(func(b release.Artifact) bool { return b.Target == a.Target })
-					data, _ := os.ReadFile(s.path(src[0]))
-					if !bytes.Equal(e.data, data) {
-						t.Error("archived binary differs from dist's")
+				var src string
+				switch e.name {
+				case "svcship.yaml":
+					if !bytes.Equal(e.data, cfgData) {
+						t.Error("archived svcship.yaml differs from the project's")
 					}
+					continue
+				case "hellosvc", "hellosvc.exe":
+					src = s.path(s.binary(t, a.Target))
+				case "svcship-installer.exe", "scripts/install.ps1", "scripts/uninstall.ps1":
+					src = s.dist("svcship", "windows_"+arch, filepath.FromSlash(e.name))
+				case "README.md", "LICENSE":
+					src = filepath.Join(s.dir, e.name)
+				}
+				data, err := os.ReadFile(src)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(e.data, data) {
+					t.Errorf("archived %s differs from %s", e.name, src)
 				}
 			}
 		})
 	}
-	testtool.Path(t, "sha256sum")
-	cmd := exec.Command("sha256sum", "-c", release.ChecksumsFile)
-	cmd.Dir = filepath.Join(s.dir, "dist")
+
+	// checksums.txt lists exactly the archives, SBOMs and MSIs, and each
+	// digest holds.
+	data, err := os.ReadFile(s.dist("checksums.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var listed []string
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		sum, name, ok := strings.Cut(line, "  ")
+		if !ok || len(sum) != 64 {
+			t.Errorf("checksums.txt line %q is not \"<sha256>  <name>\"", line)
+		}
+		listed = append(listed, name)
+	}
+	if want := wantChecksummed(version); !slices.Equal(listed, want) {
+		t.Errorf("checksums.txt lists %v, want %v", listed, want)
+	}
+	cmd := exec.Command(testtool.Path(t, "sha256sum"), "-c", "checksums.txt")
+	cmd.Dir = s.dist()
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("sha256sum -c: %v\n%s", err, out)
 	}
-	if n := strings.Count(string(out), ": OK"); n != 10 {
-		t.Fatalf("sha256sum checked %d files, want 10 (7 archives, 3 MSIs):\n%s", n, out)
+	if n := strings.Count(string(out), ": OK"); n != 17 {
+		t.Fatalf("sha256sum checked %d files, want 17 (7 archives, 7 SBOMs, 3 MSIs):\n%s", n, out)
 	}
 }
 
@@ -288,11 +533,12 @@ type entry struct {
 	data  []byte
 }
 
-func readArchive(t *testing.T, path, format string) []entry {
+// readArchive reads a .zip or .tar.gz with the standard library.
+func readArchive(t *testing.T, path string) []entry {
 	t.Helper()
 	var out []entry
-	switch format {
-	case "zip":
+	switch {
+	case strings.HasSuffix(path, ".zip"):
 		zr, err := zip.OpenReader(path)
 		if err != nil {
 			t.Fatal(err)
@@ -310,7 +556,7 @@ func readArchive(t *testing.T, path, format string) []entry {
 			}
 			out = append(out, entry{f.Name, f.Mode().Perm(), f.Modified.UTC(), data})
 		}
-	case "tar.gz":
+	case strings.HasSuffix(path, ".tar.gz"):
 		f, err := os.Open(path)
 		if err != nil {
 			t.Fatal(err)
@@ -336,13 +582,15 @@ func readArchive(t *testing.T, path, format string) []entry {
 			out = append(out, entry{h.Name, os.FileMode(h.Mode).Perm(), h.ModTime.UTC(), data})
 		}
 	default:
-		t.Fatalf("format %q", format)
+		t.Fatalf("%s: not a .zip or .tar.gz", path)
 	}
 	return out
 }
 
 // TestReproducible runs a second snapshot of the same commit in a fresh
-// clone at another path and compares every output byte for byte.
+// clone at another path, this time with GoReleaser compiled from
+// tools/go.mod instead of taken from PATH, and compares every output byte
+// for byte.
 func TestReproducible(t *testing.T) {
 	s1 := first(t)
 	s2, err := runSnapshot(t, "run2", s1.dir)
@@ -353,56 +601,85 @@ func TestReproducible(t *testing.T) {
 	if s1.commit != s2.commit {
 		t.Fatalf("copies committed as %s and %s", s1.commit, s2.commit)
 	}
-	compared := 0
-	for _, a := range s1.artifacts.ByType(release.TypeBinary, release.TypeArchive, release.TypeMSI, release.TypeChecksum) {
-		b1, err := os.ReadFile(s1.path(a))
+	if s1.version != s2.version {
+		t.Fatalf("versions %s and %s", s1.version, s2.version)
+	}
+	version := s1.version
+	var rels []string
+	for _, a := range s1.binaries() {
+		rels = append(rels, a.Path)
+	}
+	for _, n := range append(wantChecksummed(version), "checksums.txt", "artifacts.json") {
+		rels = append(rels, "dist/"+n)
+	}
+	for _, arch := range windowsArches {
+		rels = append(rels, "dist/svcship/windows_"+arch+"/svcship-installer.exe")
+	}
+	for _, n := range wantSignatures(version) {
+		rels = append(rels, "dist/svcship/signatures/"+n)
+	}
+	for _, rel := range rels {
+		b1, err := os.ReadFile(filepath.Join(s1.dir, filepath.FromSlash(rel)))
 		if err != nil {
-			t.Fatal(err)
+			t.Errorf("first run: %v", err)
+			continue
 		}
-		b2, err := os.ReadFile(filepath.Join(s2.dir, filepath.FromSlash(a.Path)))
+		b2, err := os.ReadFile(filepath.Join(s2.dir, filepath.FromSlash(rel)))
 		if err != nil {
-			t.Errorf("second run lacks %s", a.Path)
+			t.Errorf("second run: %v", err)
 			continue
 		}
 		if !bytes.Equal(b1, b2) {
-			t.Errorf("%s differs between runs", a.Path)
+			t.Errorf("%s differs between runs", rel)
 		}
-		compared++
 	}
-	j1, _ := os.ReadFile(filepath.Join(s1.dir, "dist", "artifacts.json"))
-	j2, _ := os.ReadFile(filepath.Join(s2.dir, "dist", "artifacts.json"))
-	if !bytes.Equal(j1, j2) {
-		t.Error("artifacts.json differs between runs")
-	}
-	if compared != 21 {
-		t.Errorf("compared %d files, want 21 (10 binaries, 7 archives, 3 MSIs, checksums)", compared)
+	// 7 binaries, 7 archives, 7 SBOMs, 3 MSIs, checksums, artifacts.json,
+	// 3 installers, 11 signatures.
+	if len(rels) != 40 {
+		t.Errorf("compared %d files, want 40", len(rels))
 	}
 }
 
 // TestMSIs checks each MSI with msitools, readers nobody here wrote.
 func TestMSIs(t *testing.T) {
 	s := first(t)
-	testtool.Path(t, "msiinfo")
-	cfg := loadConfig(t, s)
-	msis := s.artifacts.ByType(release.TypeMSI)
-	if len(msis) != 3 {
-		t.Fatalf("%d MSIs, want 3", len(msis))
-	}
-	for _, a := range msis {
-		out, err := exec.Command("msiinfo", "export", s.path(a), "Property").CombinedOutput()
+	checkMSIVersions(t, s, snapshotVersion(stampShared, s.commit), stampShared)
+}
+
+// checkMSIVersions reads the Property table and summary of each MSI of a
+// run of version with msiinfo.
+func checkMSIVersions(t *testing.T, s *snapshot, version string, st stamp) {
+	t.Helper()
+	msiinfo := testtool.Path(t, "msiinfo")
+	template := map[string]string{"386": "Intel;1033", "amd64": "x64;1033", "arm64": "Arm64;1033"}
+	for _, arch := range windowsArches {
+		p := s.dist("hellosvc_" + version + "_windows_" + arch + ".msi")
+		out, err := exec.Command(msiinfo, "export", p, "Property").CombinedOutput()
 		if err != nil {
-			t.Fatalf("%s: msiinfo: %v\n%s", a.Name, err, out)
+			t.Fatalf("%s: msiinfo export: %v\n%s", arch, err, out)
 		}
-		props := string(out)
-		v, _ := version.Parse(s.version)
-		msiVer, _ := v.MSI()
-		for _, want := range []string{"ProductVersion\t" + msiVer, "Manufacturer\t" + cfg.Product.Company} {
-			if !strings.Contains(props, want) {
-				t.Errorf("%s: Property table lacks %q", a.Name, want)
+		props := map[string]string{}
+		for _, line := range strings.Split(string(out), "\n") {
+			if k, v, ok := strings.Cut(strings.TrimRight(line, "\r"), "\t"); ok {
+				props[k] = v
 			}
 		}
-		if !strings.Contains(strings.ToUpper(props), strings.Trim(strings.ToUpper(cfg.Packaging.UpgradeCode), "{}")) {
-			t.Errorf("%s: UpgradeCode %s not in the Property table", a.Name, cfg.Packaging.UpgradeCode)
+		for k, v := range map[string]string{
+			"ProductVersion": st.msiVersion,
+			"Manufacturer":   "svcship project",
+			"ProductName":    "Hello Service",
+			"UpgradeCode":    "{6B0F4C3E-2D8A-4E59-9A71-3C5D8E2F1B64}",
+		} {
+			if props[k] != v {
+				t.Errorf("%s: Property %s = %q, want %q", arch, k, props[k], v)
+			}
+		}
+		out, err = exec.Command(msiinfo, "suminfo", p).CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: msiinfo suminfo: %v\n%s", arch, err, out)
+		}
+		if got := fields(string(out))["Template"]; got != template[arch] {
+			t.Errorf("%s: Template %q, want %q", arch, got, template[arch])
 		}
 	}
 }
