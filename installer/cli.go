@@ -58,7 +58,7 @@ type Env struct {
 var commandHelp = []struct{ name, help string }{
 	{"install", "create the service, or update it to match the settings; starts it (auto start)"},
 	{"configure", "apply the settings an MSI cannot (description, delayed start, recovery, SID type, environment, event source)"},
-	{"uninstall", "stop and delete the service and its event source"},
+	{"uninstall", "stop and delete the service, its event source and log folder (--purge: also its data)"},
 	{"start", "start the service and wait until it runs"},
 	{"stop", "stop the service and wait until it has stopped"},
 	{"restart", "stop, then start the service"},

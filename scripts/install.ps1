@@ -5,8 +5,12 @@
     A thin wrapper around svcship-installer.exe, which reads the svcship.yaml
     beside it and creates (or updates) the Windows service for the program in
     this folder, where it stays: unpack the zip where the service should
-    live. Run it from an elevated PowerShell. Arguments after the script name
-    are passed to the installer unchanged.
+    live, in a folder only administrators can change and the service's
+    account can read, such as one under Program Files. The installer refuses
+    a folder that other users can write to (anyone who could replace the
+    program would run code as the service); --secure-install-dir resets its
+    permissions instead. Run it from an elevated PowerShell. Arguments after
+    the script name are passed to the installer unchanged.
 .EXAMPLE
     PS> .\scripts\install.ps1
 #>
