@@ -140,7 +140,8 @@ var svcshipMarkers = []struct {
 }{
 	{regexp.MustCompile(`svcship goreleaser before\b`), false, "the before hook `go tool svcship goreleaser before ...`"},
 	{regexp.MustCompile(`svcship goreleaser build\b`), false, "the build post hook `go tool svcship goreleaser build ...`"},
-	{regexp.MustCompile(`svcship/\{\{ *\.Os *\}\}_\{\{ *\.Arch *\}\}/\*\*`), false, "the archive files entry `<dist>/svcship/{{ .Os }}_{{ .Arch }}/**`"},
+	// Exactly "/**": "/**/*" would miss the top-level files.
+	{regexp.MustCompile(`(?m)svcship/\{\{ *\.Os *\}\}_\{\{ *\.Arch *\}\}/\*\*["']?\s*$`), false, "the archive files entry `src: \"<dist>/svcship/{{ .Os }}_{{ .Arch }}/**\"`"},
 	{regexp.MustCompile(`svcship goreleaser record\b`), true, "the custom publisher svcship-assets (`go tool svcship goreleaser record ...`)"},
 	{regexp.MustCompile(`svcship goreleaser publish\b`), true, "the custom publisher svcship-release (`go tool svcship goreleaser publish ...`)"},
 	{regexp.MustCompile(`(?m)^\s*use_existing_draft:\s*true`), true, "release.use_existing_draft: true"},

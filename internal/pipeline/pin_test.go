@@ -10,7 +10,7 @@ import (
 // Adopters run PinnedGoReleaser through `go run`; this repository runs the
 // version in tools/go.mod. They must be the same GoReleaser.
 func TestPinnedGoReleaserMatchesToolsModule(t *testing.T) {
-	data, err := os.ReadFile("../tools/go.mod")
+	data, err := os.ReadFile("../../tools/go.mod")
 	if err != nil {
 		t.Fatal(err)
 	}
