@@ -142,7 +142,12 @@ type grBuilt struct {
 		ID, Binary   string
 		Env, Flags   []string
 		ModTimestamp string `yaml:"mod_timestamp"`
-		Hooks        struct{ Post []string }
+		Hooks        struct {
+			Post []struct {
+				Cmd    string
+				Output bool
+			}
+		}
 	}
 	Archives []grArchive
 	Checksum struct {
@@ -187,9 +192,9 @@ func readGR(t *testing.T, path string) (grBuilt, string) {
 }
 
 const (
-	wantBefore    = "go tool svcship goreleaser before --version={{ .Version }} --tag={{ .Tag }} --date={{ .CommitDate }}"
-	wantBuildHook = `{{ if eq .Os "windows" }}go tool svcship goreleaser build --dist=dist --path={{ .Path }} --arch={{ .Arch }} --target={{ .Target }} --version={{ .Version }} --tag={{ .Tag }} --date={{ .CommitDate }} --project={{ .ProjectName }}{{ end }}`
-	wantFilesSrc  = "dist/svcship/{{ .Os }}_{{ .Arch }}/**/*"
+	wantBefore    = "go tool svcship goreleaser before --version={{ .Version }} --tag={{ .Tag }} --date={{ .CommitDate }} --project={{ .ProjectName }}"
+	wantBuildHook = `{{ if eq .Os "windows" }}go tool svcship goreleaser build --dist=dist --path={{ .Path }} --arch={{ .Arch }} --target={{ .Target }} --version={{ .Version }} --tag={{ .Tag }} --date={{ .CommitDate }} --commit={{ .FullCommit }} --project={{ .ProjectName }} --snapshot={{ .IsSnapshot }}{{ end }}`
+	wantFilesSrc  = "dist/svcship/{{ .Os }}_{{ .Arch }}/**"
 	wantSkip      = `{{ if index .Env "SVCSHIP_PUBLISH" }}true{{ else }}false{{ end }}`
 )
 
@@ -294,7 +299,13 @@ func TestInitAdoptsGoReleaserProjects(t *testing.T) {
 				t.Errorf("before.hooks = %q", g.Before.Hooks)
 			}
 			for _, b := range g.Builds {
-				if !slices.Contains(b.Hooks.Post, wantBuildHook) || !slices.Contains(b.Env, "CGO_ENABLED=0") ||
+				hooked := slices.ContainsFunc(b.Hooks.Post, func(h struct {
+					Cmd    string
+					Output bool
+				}) bool {
+					return h.Cmd == wantBuildHook && h.Output
+				})
+				if !hooked || !slices.Contains(b.Env, "CGO_ENABLED=0") ||
 					!slices.Contains(b.Flags, "-trimpath") || b.ModTimestamp == "" {
 					t.Errorf("build %s: %+v", b.ID, b)
 				}
@@ -328,7 +339,7 @@ func TestInitAdoptsGoReleaserProjects(t *testing.T) {
 			}
 			if len(g.Checksum.ExtraFiles) != 1 || g.Checksum.ExtraFiles[0].Glob != "dist/*.msi" ||
 				!g.Release.UseExistingDraft || g.Release.SkipUpload != wantSkip ||
-				len(g.Release.ExtraFiles) != 1 || g.Release.ExtraFiles[0].Glob != "dist/*.msi" {
+				len(g.Release.ExtraFiles) != 2 || g.Release.ExtraFiles[0].Glob != "dist/*.msi" || g.Release.ExtraFiles[1].Glob != "dist/svcship/signatures/*.p7s" {
 				t.Errorf("checksum %+v, release %+v", g.Checksum, g.Release)
 			}
 			if len(g.Publishers) != 2 || g.Publishers[0].Name != "svcship-assets" || g.Publishers[1].Name != "svcship-release" {

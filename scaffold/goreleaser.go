@@ -6,6 +6,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -208,17 +209,47 @@ func (m *merger) note(format string, args ...any) {
 	m.notes = append(m.notes, fmt.Sprintf(format, args...))
 }
 
+// beforeHook is a plain string: GoReleaser OSS takes only strings as
+// global before hooks.
 func (m *merger) beforeHook() string {
-	return "go tool svcship goreleaser before --version={{ .Version }} --tag={{ .Tag }} --date={{ .CommitDate }}"
+	return "go tool svcship goreleaser before --version={{ .Version }} --tag={{ .Tag }} --date={{ .CommitDate }} --project={{ .ProjectName }}"
 }
 
 func (m *merger) buildHook() string {
 	return `{{ if eq .Os "windows" }}go tool svcship goreleaser build --dist=` + m.dist +
-		` --path={{ .Path }} --arch={{ .Arch }} --target={{ .Target }} --version={{ .Version }} --tag={{ .Tag }} --date={{ .CommitDate }} --project={{ .ProjectName }}{{ end }}`
+		` --path={{ .Path }} --arch={{ .Arch }} --target={{ .Target }} --version={{ .Version }} --tag={{ .Tag }} --date={{ .CommitDate }} --commit={{ .FullCommit }} --project={{ .ProjectName }} --snapshot={{ .IsSnapshot }}{{ end }}`
 }
 
-func (m *merger) filesSrc() string { return m.dist + "/svcship/{{ .Os }}_{{ .Arch }}/**/*" }
+// buildHookNode is the map form, with output: true so svcship's progress
+// lines show in GoReleaser's log.
+func (m *merger) buildHookNode() *yaml.Node {
+	n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	mapSet(n, "cmd", scalar(m.buildHook(), "!!str"))
+	mapSet(n, "output", scalar("true", "!!bool"))
+	n.HeadComment = marker + "sign the Windows exe; for the product binary also build and sign the service\n" +
+		marker + "installer, stage the zip's extra files and build and sign the MSI"
+	return n
+}
+
+// filesSrc is the folder the build hook stages a Windows archive's extra
+// files in; "**" (not "**/*") matches its top-level files too.
+func (m *merger) filesSrc() string { return m.dist + "/svcship/{{ .Os }}_{{ .Arch }}/**" }
 func (m *merger) msiGlob() string  { return m.dist + "/*.msi" }
+
+// signaturesGlob: the detached Authenticode signatures svcship writes.
+func (m *merger) signaturesGlob() string { return m.dist + "/svcship/signatures/*.p7s" }
+
+// goEnv is what `go tool` needs in a custom publisher, which GoReleaser
+// starts with little more than PATH and HOME.
+var goEnv = []string{"GOFLAGS", "GOCACHE", "GOMODCACHE", "GOPATH", "GOPROXY", "GOTOOLCHAIN"}
+
+func envEntries(names ...string) *yaml.Node {
+	n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+	for _, v := range names {
+		n.Content = append(n.Content, scalar(v+`={{ index .Env "`+v+`" }}`, "!!str"))
+	}
+	return n
+}
 
 // mergeGoReleaser returns data with svcship's entries added (data itself
 // when nothing was missing), one note per change and the hints.
@@ -281,10 +312,18 @@ func (m *merger) before() {
 		hooks = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
 		mapSet(before, "hooks", hooks)
 	}
-	for _, h := range hooks.Content {
-		if strings.Contains(hookCmd(h), "svcship goreleaser before") {
-			return
+	for i, h := range hooks.Content {
+		if !strings.Contains(hookCmd(h), "svcship goreleaser before") {
+			continue
 		}
+		if h.Kind != yaml.ScalarNode || h.Value != m.beforeHook() {
+			// svcship's own entry from an earlier init: brought up to date.
+			n := scalar(m.beforeHook(), "!!str")
+			n.HeadComment = h.HeadComment
+			hooks.Content[i] = n
+			m.note("before.hooks: go tool svcship goreleaser before updated")
+		}
+		return
 	}
 	n := scalar(m.beforeHook(), "!!str")
 	n.HeadComment = marker + "check svcship.yaml and stamp Windows resources (VERSIONINFO, icon, manifest)"
@@ -373,12 +412,16 @@ func (m *merger) builds(gc *grConfig) (map[string]bool, error) {
 			post = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
 			mapSet(hooks, "post", post)
 		}
-		if !slices.ContainsFunc(post.Content, func(h *yaml.Node) bool { return strings.Contains(hookCmd(h), "svcship goreleaser build") }) {
-			n := scalar(m.buildHook(), "!!str")
-			n.HeadComment = marker + "sign the Windows exe; for the product binary also build and sign the service\n" +
-				marker + "installer, stage the zip's extra files and build and sign the MSI"
-			post.Content = append(post.Content, n)
+		if i := slices.IndexFunc(post.Content, func(h *yaml.Node) bool { return strings.Contains(hookCmd(h), "svcship goreleaser build") }); i < 0 {
+			post.Content = append(post.Content, m.buildHookNode())
 			m.note("%s: hooks.post += go tool svcship goreleaser build (Windows targets)", label)
+		} else if h := post.Content[i]; hookCmd(h) != m.buildHook() || scalarAt(h, "output") != "true" {
+			n := m.buildHookNode()
+			if h.HeadComment != "" {
+				n.HeadComment = h.HeadComment
+			}
+			post.Content[i] = n
+			m.note("%s: hooks.post: go tool svcship goreleaser build updated", label)
 		}
 	}
 	return wins, nil
@@ -505,7 +548,13 @@ func (m *merger) archives(wins map[string]bool) {
 				files.Content[j] = e
 				m.note("%s: files[%s]: info.mtime: %q (reproducible)", label, f.Value, commitDate)
 			case f.Kind == yaml.MappingNode:
-				if scalarAt(f, "src") == m.filesSrc() {
+				if src := scalarAt(f, "src"); src == m.filesSrc() {
+					has = true
+					continue
+				} else if strings.HasPrefix(src, m.dist+"/svcship/{{ .Os }}_{{ .Arch }}/") {
+					// svcship's entry from an earlier init.
+					mapSet(f, "src", scalar(m.filesSrc(), "!!str"))
+					m.note("%s: files: svcship's entry is now %s", label, m.filesSrc())
 					has = true
 					continue
 				}
@@ -634,8 +683,14 @@ func (m *merger) release() {
 		mapSet(rel, "extra_files", ef)
 	}
 	if !hasGlob(ef, m.msiGlob()) {
-		ef.Content = append(ef.Content, m.msiEntry("the MSIs are uploaded with the release"))
+		ef.Content = append(ef.Content, m.msiEntry("the MSIs and the detached Authenticode signatures are uploaded with the release"))
 		m.note("release.extra_files += %s", m.msiGlob())
+	}
+	if !hasGlob(ef, m.signaturesGlob()) {
+		e := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		mapSet(e, "glob", scalar(m.signaturesGlob(), "!!str"))
+		ef.Content = append(ef.Content, e)
+		m.note("release.extra_files += %s", m.signaturesGlob())
 	}
 	m.publishers(rel, ef)
 }
@@ -646,47 +701,74 @@ func (m *merger) publishers(rel, relFiles *yaml.Node) {
 		pubs = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
 		mapSet(m.root, "publishers", pubs)
 	}
-	has := func(name string) bool {
-		return slices.ContainsFunc(pubs.Content, func(p *yaml.Node) bool { return scalarAt(p, "name") == name })
-	}
 	disable := scalar(`{{ if index .Env "`+publishEnv+`" }}false{{ else }}true{{ end }}`, "!!str")
-	if !has(assetsPub) {
-		p := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-		p.HeadComment = marker + "record every file GoReleaser would upload (runs once per artifact)"
-		mapSet(p, "name", scalar(assetsPub, "!!str"))
-		mapSet(p, "cmd", scalar("go tool svcship goreleaser record --dist="+m.dist+" --name={{ .ArtifactName }} --path={{ .ArtifactPath }}", "!!str"))
-		mapSet(p, "checksum", scalar("true", "!!bool"))
-		mapSet(p, "signature", scalar("true", "!!bool"))
-		if ids := mapGet(rel, "ids"); ids != nil && ids.Kind == yaml.SequenceNode && len(ids.Content) > 0 {
-			mapSet(p, "ids", flowSeq(seqValues(ids)...))
-		}
-		ef := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{m.msiEntry("")}}
-		for _, e := range relFiles.Content {
-			if scalarAt(e, "glob") != m.msiGlob() {
-				ef.Content = append(ef.Content, cloneNode(e))
-			}
-		}
-		mapSet(p, "extra_files", ef)
-		mapSet(p, "disable", disable)
-		pubs.Content = append(pubs.Content, p)
-		m.note("publishers += %s (go tool svcship goreleaser record, under go tool mage release only)", assetsPub)
+
+	assets := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	assets.HeadComment = marker + "record every file GoReleaser would upload (runs once per artifact)"
+	mapSet(assets, "name", scalar(assetsPub, "!!str"))
+	mapSet(assets, "cmd", scalar("go tool svcship goreleaser record --dist="+m.dist+" --name={{ .ArtifactName }} --path={{ .ArtifactPath }}", "!!str"))
+	mapSet(assets, "checksum", scalar("true", "!!bool"))
+	mapSet(assets, "signature", scalar("true", "!!bool"))
+	if ids := mapGet(rel, "ids"); ids != nil && ids.Kind == yaml.SequenceNode && len(ids.Content) > 0 {
+		mapSet(assets, "ids", flowSeq(seqValues(ids)...))
 	}
-	if !has(releasePub) {
-		p := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-		p.HeadComment = marker + "upload what was recorded, check every digest, then publish the draft"
-		mapSet(p, "name", scalar(releasePub, "!!str"))
-		mapSet(p, "cmd", scalar("go tool svcship goreleaser publish --dist="+m.dist, "!!str"))
-		mapSet(p, "ids", flowSeq(releasePub))
-		ef := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+	ef := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+	for _, g := range []string{m.msiGlob(), m.signaturesGlob()} {
 		e := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-		mapSet(e, "glob", scalar(m.dist+"/metadata.json", "!!str"))
+		mapSet(e, "glob", scalar(g, "!!str"))
 		ef.Content = append(ef.Content, e)
-		mapSet(p, "extra_files", ef)
-		mapSet(p, "env", seq(`GITHUB_TOKEN={{ index .Env "GITHUB_TOKEN" }}`))
-		mapSet(p, "disable", cloneNode(disable))
-		pubs.Content = append(pubs.Content, p)
-		m.note("publishers += %s (go tool svcship goreleaser publish, under go tool mage release only)", releasePub)
 	}
+	for _, e := range relFiles.Content {
+		if g := scalarAt(e, "glob"); g != m.msiGlob() && g != m.signaturesGlob() {
+			c := cloneNode(e)
+			c.HeadComment, c.LineComment, c.FootComment = "", "", ""
+			ef.Content = append(ef.Content, c)
+		}
+	}
+	mapSet(assets, "extra_files", ef)
+	mapSet(assets, "env", envEntries(goEnv...))
+	mapSet(assets, "disable", disable)
+
+	release := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	release.HeadComment = marker + "upload what was recorded, check every digest, then publish the draft"
+	mapSet(release, "name", scalar(releasePub, "!!str"))
+	mapSet(release, "cmd", scalar("go tool svcship goreleaser publish --dist="+m.dist, "!!str"))
+	mapSet(release, "ids", flowSeq(releasePub))
+	meta := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	mapSet(meta, "glob", scalar(m.dist+"/metadata.json", "!!str"))
+	mapSet(release, "extra_files", &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{meta}})
+	mapSet(release, "env", envEntries(append([]string{"GITHUB_TOKEN", "GITHUB_STEP_SUMMARY"}, goEnv...)...))
+	mapSet(release, "disable", cloneNode(disable))
+
+	for _, want := range []struct {
+		node *yaml.Node
+		what string
+	}{
+		{assets, "go tool svcship goreleaser record, under go tool mage release only"},
+		{release, "go tool svcship goreleaser publish, under go tool mage release only"},
+	} {
+		name := scalarAt(want.node, "name")
+		i := slices.IndexFunc(pubs.Content, func(p *yaml.Node) bool { return scalarAt(p, "name") == name })
+		switch {
+		case i < 0:
+			pubs.Content = append(pubs.Content, want.node)
+			m.note("publishers += %s (%s)", name, want.what)
+		case !sameValue(pubs.Content[i], want.node):
+			// svcship's own publisher, from an earlier init or with other
+			// release settings since: rewritten.
+			if c := pubs.Content[i].HeadComment; c != "" {
+				want.node.HeadComment = c
+			}
+			pubs.Content[i] = want.node
+			m.note("publishers[%s] updated (%s)", name, want.what)
+		}
+	}
+}
+
+// sameValue reports whether two nodes hold the same data.
+func sameValue(a, b *yaml.Node) bool {
+	var x, y any
+	return a.Decode(&x) == nil && b.Decode(&y) == nil && reflect.DeepEqual(x, y)
 }
 
 func cloneNode(n *yaml.Node) *yaml.Node {

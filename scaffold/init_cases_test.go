@@ -260,7 +260,7 @@ func TestInitReportsDeprecations(t *testing.T) {
 	// The deprecated spelling still names the archive format: the set got
 	// svcship's files.
 	got, _ := os.ReadFile(p)
-	if !strings.Contains(string(got), `src: "dist/svcship/{{ .Os }}_{{ .Arch }}/**/*"`) {
+	if !strings.Contains(string(got), `src: "dist/svcship/{{ .Os }}_{{ .Arch }}/**"`) {
 		t.Errorf("archive with format: tar.gz got no svcship files:\n%s", got)
 	}
 }
@@ -277,5 +277,84 @@ func TestPinnedGoReleaserMatchesToolsModule(t *testing.T) {
 	}
 	if string(m[1]) != pinnedGoReleaserVersion || pinnedGoReleaserVersion != "v2.15.1" {
 		t.Errorf("pinnedGoReleaserVersion %s, tools/go.mod %s", pinnedGoReleaserVersion, m[1])
+	}
+}
+
+// This repository releases through the same entries init writes: merging
+// its own .goreleaser.yaml finds nothing missing.
+func TestMergeFindsThisRepositoryComplete(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", ".goreleaser.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &Project{Name: "hellosvc", Binary: "hellosvc", Main: "./cmd/hellosvc", buildID: "hellosvc"}
+	out, notes, _, err := mergeGoReleaser(data, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(notes) > 0 || !bytes.Equal(out, data) {
+		t.Errorf("init would change this repository's .goreleaser.yaml:\n%s", strings.Join(notes, "\n"))
+	}
+}
+
+// Entries an earlier init wrote in an older form are brought up to date,
+// not duplicated.
+func TestMergeUpdatesOlderSvcshipEntries(t *testing.T) {
+	const old = `version: 2
+project_name: pingd
+before:
+  hooks:
+    # svcship: check svcship.yaml and stamp Windows resources (VERSIONINFO, icon, manifest)
+    - go tool svcship goreleaser before --version={{ .Version }} --tag={{ .Tag }} --date={{ .CommitDate }}
+builds:
+  - id: pingd
+    env: [CGO_ENABLED=0]
+    flags: [-trimpath]
+    ldflags: [-s -w]
+    mod_timestamp: "{{ .CommitTimestamp }}"
+    hooks:
+      post:
+        - '{{ if eq .Os "windows" }}go tool svcship goreleaser build --dist=dist --path={{ .Path }}{{ end }}'
+archives:
+  - formats: [zip]
+    files:
+      - src: "dist/svcship/{{ .Os }}_{{ .Arch }}/**/*"
+        dst: .
+        info:
+          mtime: "{{ .CommitDate }}"
+    builds_info:
+      mtime: "{{ .CommitDate }}"
+publishers:
+  - name: svcship-release
+    cmd: go tool svcship goreleaser publish --dist=dist
+`
+	p := &Project{Name: "pingd", Binary: "pingd", Main: ".", buildID: "pingd"}
+	out, notes, _, err := mergeGoReleaser([]byte(old), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	joined := strings.Join(notes, "\n")
+	for _, want := range []string{
+		"before.hooks: go tool svcship goreleaser before updated",
+		"builds[pingd]: hooks.post: go tool svcship goreleaser build updated",
+		"archives[0 default]: files: svcship's entry is now dist/svcship/{{ .Os }}_{{ .Arch }}/**",
+		"publishers[svcship-release] updated",
+		"publishers += svcship-assets",
+	} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("notes lack %q:\n%s", want, joined)
+		}
+	}
+	for _, s := range []string{"svcship goreleaser before", "svcship goreleaser build", "dist/svcship/{{ .Os }}", "name: svcship-release"} {
+		if n := strings.Count(string(out), s); n != 1 {
+			t.Errorf("%q appears %d times:\n%s", s, n, out)
+		}
+	}
+	if !strings.Contains(string(out), "--snapshot={{ .IsSnapshot }}{{ end }}'\n          output: true\n") {
+		t.Errorf("build hook not in its current form:\n%s", out)
+	}
+	again, notes2, _, err := mergeGoReleaser(out, p)
+	if err != nil || len(notes2) != 0 || !bytes.Equal(again, out) {
+		t.Errorf("second merge: %v %q", err, notes2)
 	}
 }
