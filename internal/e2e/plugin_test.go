@@ -6,7 +6,6 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -14,7 +13,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -121,31 +119,6 @@ func archiveEntries(t *testing.T, path string) []string {
 	return names
 }
 
-var goreleaserBin = struct {
-	once sync.Once
-	dir  string
-	err  error
-}{}
-
-// prebuiltGoReleaser builds the pinned GoReleaser once into a folder that
-// goes first on PATH, as goreleaser-action's install-only does, so the
-// svcship driver runs it instead of compiling its own.
-func prebuiltGoReleaser(t *testing.T) string {
-	t.Helper()
-	goreleaserBin.once.Do(func() {
-		goreleaserBin.dir = filepath.Join(sharedDir(t), "bin")
-		cmd := exec.Command("go", "build", "-o", filepath.Join(goreleaserBin.dir, "goreleaser"), "github.com/goreleaser/goreleaser/v2")
-		cmd.Dir = filepath.Join(repoRoot(t), "tools")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			goreleaserBin.err = fmt.Errorf("build goreleaser: %v\n%s", err, out)
-		}
-	})
-	if goreleaserBin.err != nil {
-		t.Fatal(goreleaserBin.err)
-	}
-	return goreleaserBin.dir
-}
-
 func runIn(ctx context.Context, t *testing.T, dir string, env []string, name string, args ...string) string {
 	t.Helper()
 	cmd := exec.CommandContext(ctx, name, args...)
@@ -173,7 +146,7 @@ func TestGoReleaserProjectsKeepEverything(t *testing.T) {
 		t.Skip("runs GoReleaser on three projects; skipped with -short")
 	}
 	testtool.Require(t, "git", "sha256sum")
-	bin := prebuiltGoReleaser(t)
+	bin := goreleaserDir(t)
 	root := repoRoot(t)
 	for _, tc := range []struct {
 		name string
@@ -193,7 +166,7 @@ func TestGoReleaserProjectsKeepEverything(t *testing.T) {
 			defer cancel()
 			dir := filepath.Join(sharedDir(t), "plugin-"+tc.name)
 			copyTree(t, filepath.Join(root, "internal", "e2e", "testdata", tc.name), dir)
-			env := append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"), "SVCSHIP_GORELEASER_FLAGS="+pluginSkips)
+			env := append(os.Environ(), pathWith(bin), "SVCSHIP_GORELEASER_FLAGS="+pluginSkips)
 			gitCommit(t, dir, "init", "-q")
 			gitCommit(t, dir, "remote", "add", "origin", "https://github.com/acme/"+tc.name+".git")
 			gitCommit(t, dir, "add", "-A")
