@@ -556,6 +556,7 @@ func runControl(ctx context.Context, env Env, cmd string, args []string) int {
 	c.register(fs)
 	asJSON := fs.Bool("json", false, "status: print JSON")
 	purge := fs.Bool("purge", false, "uninstall: also remove the service's data folder")
+	foldersOnly := fs.Bool("folders-only", false, "uninstall: only remove the service's folders (for an MSI, whose own tables removed the service)")
 	if err := fs.Parse(args); err != nil {
 		return ExitUsage
 	}
@@ -563,8 +564,8 @@ func runControl(ctx context.Context, env Env, cmd string, args []string) int {
 		fmt.Fprintf(env.Stderr, "svcship-installer %s: unexpected argument %q\n", cmd, fs.Arg(0))
 		return ExitUsage
 	}
-	if *purge && cmd != "uninstall" {
-		return fail(env, bad("--purge is for uninstall"))
+	if (*purge || *foldersOnly) && cmd != "uninstall" {
+		return fail(env, bad("--purge and --folders-only are for uninstall"))
 	}
 	name, source := c.name, c.name
 	var folders Settings // where the service's folders are
@@ -620,6 +621,13 @@ func runControl(ctx context.Context, env Env, cmd string, args []string) int {
 	case "restart":
 		msg, err = ctl.Restart(ctx, name, c.timeout)
 	case "uninstall":
+		if *foldersOnly {
+			folders.Name = name
+			for _, l := range removeFolders(env, &folders, *purge) {
+				fmt.Fprintln(env.Stdout, l)
+			}
+			return ExitOK
+		}
 		var lines []string
 		lines, err = ctl.Uninstall(ctx, name, source, c.timeout)
 		for _, l := range lines {

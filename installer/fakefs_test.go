@@ -23,6 +23,8 @@ type fakeNode struct {
 	dir, reparse bool
 	links        uint32
 	sddl         string
+	// locked: administrators cannot read its descriptor (until taken over).
+	locked bool
 }
 
 // SIDs the tests use.
@@ -74,6 +76,9 @@ func (f *fakeFS) record(s string) { f.calls = append(f.calls, s) }
 
 func (f *fakeFS) Inspect(p string) (PathInfo, error) {
 	if n, ok := f.nodes[p]; ok {
+		if n.locked {
+			return PathInfo{Exists: true, Dir: n.dir, Reparse: n.reparse, Links: n.links, Locked: true}, nil
+		}
 		return PathInfo{Exists: true, Dir: n.dir, Reparse: n.reparse, Links: n.links, SDDL: n.sddl}, nil
 	}
 	if _, ok := f.files[p]; ok {
@@ -107,8 +112,11 @@ func (f *fakeFS) SetSecurity(p, sddl string) error {
 		return fmt.Errorf("%s is a reparse point (junction or link): refused", p)
 	}
 	if strings.HasPrefix(sddl, "O:") {
-		n.sddl = sddl
+		n.sddl, n.locked = sddl, false
 		return nil
+	}
+	if n.locked {
+		return fmt.Errorf("set permissions of %s: %w", p, ErrAccessDenied)
 	}
 	owner, _, _ := strings.Cut(n.sddl, "D:")
 	n.sddl = owner + sddl

@@ -104,6 +104,10 @@ func (e *FolderError) Error() string { return e.Msg }
 
 func refuse(format string, args ...any) error { return &FolderError{Msg: fmt.Sprintf(format, args...)} }
 
+func lockedRefusal(what, path string) error {
+	return refuse("%s %s cannot be read by administrators: another account created it and shut them out. Delete it (takeown /f \"%s\" /r /d y, then rmdir /s /q \"%s\"), or run again with --repair-folders to take it over", what, path, path, path)
+}
+
 func reparseRefusal(what, path string) error {
 	return refuse("%s %s is a junction or symbolic link (a reparse point); svcship never follows one as administrator. Remove it (rmdir \"%s\") and run again", what, path, path)
 }
@@ -171,14 +175,17 @@ func (g *folderGuard) ensureDir(what, path, sddl string) (created bool, err erro
 	if info.Reparse {
 		return false, reparseRefusal(what, path)
 	}
-	if !info.Dir {
+	if info.Locked && !g.repair {
+		return false, lockedRefusal(what, path)
+	}
+	if !info.Dir && !(info.Locked && info.Links == 0) {
 		return false, refuse("%s %s is a file, not a folder; remove it and run again", what, path)
 	}
 	sd, err := parseSDDL(info.SDDL)
 	if err != nil {
 		return false, fmt.Errorf("%s %s: %w", what, path, err)
 	}
-	if !trustedOwner(sd.owner, g.self) && !g.repair {
+	if !trustedOwner(sd.owner, g.self) && !g.repair && !info.Locked {
 		return false, refuse("%s %s is owned by %s, not by SYSTEM or Administrators: another user created it, and could redirect what the service writes there. Delete it, or run again with --repair-folders to take it over and reset its permissions", what, path, sidName(sd.owner))
 	}
 	if g.checkOnly || sameSecurity(info.SDDL, sddl, sidSystem, sidAdministrators, sidTrustedInstall, g.self) {
@@ -214,6 +221,9 @@ func (g *folderGuard) ensureContents(what, dir, sid string) error {
 		}
 		if !info.Exists {
 			continue
+		}
+		if info.Locked && !g.repair {
+			return lockedRefusal(what+" entry", p)
 		}
 		if info.Reparse || (!info.Dir && info.Links > 1) {
 			kind := "a junction or symbolic link"
@@ -266,6 +276,9 @@ func (g *folderGuard) checkParent(what, path string) error {
 	}
 	if !info.Exists {
 		return refuse("%s: the folder %s does not exist", what, path)
+	}
+	if info.Locked {
+		return lockedRefusal(what+": parent folder", path)
 	}
 	sd, err := parseSDDL(info.SDDL)
 	if err != nil {

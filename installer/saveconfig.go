@@ -77,6 +77,9 @@ func checkSavedFile(g *folderGuard, p string) (bool, error) {
 	if info.Reparse {
 		return false, reparseRefusal("saved settings file", p)
 	}
+	if info.Locked {
+		return false, lockedRefusal("saved settings file", p)
+	}
 	if info.Dir {
 		return false, refuse("saved settings %s is a folder, not a file", p)
 	}

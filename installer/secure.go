@@ -115,6 +115,9 @@ func checkInstallDir(g *folderGuard, dir string, secure bool, own ...string) err
 	if info.Reparse {
 		return reparseRefusal("install folder", dir)
 	}
+	if info.Locked {
+		return lockedRefusal("install folder", dir)
+	}
 	for p := winParent(dir); p != ""; p = winParent(p) {
 		if err := g.checkParent("install folder "+dir, p); err != nil {
 			return err
@@ -172,6 +175,9 @@ func (g *folderGuard) installDirProblems(dir string, info PathInfo, own []string
 		}
 		if ei.Reparse {
 			return nil, reparseRefusal("install folder entry", p)
+		}
+		if ei.Locked {
+			return nil, lockedRefusal("install folder entry", p)
 		}
 		esd, err := parseSDDL(ei.SDDL)
 		if err != nil {
@@ -231,6 +237,9 @@ func removeServiceFolders(g *folderGuard, f serviceFolders, purge bool) []string
 			warn = append(warn, fmt.Sprintf("%s %s: %v", what, path, err))
 			return
 		case !info.Exists:
+			return
+		case info.Locked:
+			warn = append(warn, fmt.Sprintf("left %s %s: administrators cannot read it", what, path))
 			return
 		case info.Reparse:
 			if err := g.fs.RemovePath(path); err != nil {

@@ -136,6 +136,11 @@ func TestPlantedLogFolderRefused(t *testing.T) {
 			"log folder " + svcLogs + " is a junction or symbolic link", nil},
 		{"service folder owned by a user", func(f *fakeFS) { f.dir(svcRoot, sddlUserFolder) }, nil,
 			"service folder " + svcRoot + " is owned by " + sidBob, nil},
+		{"a folder that shuts administrators out", func(f *fakeFS) {
+			f.dir(svcRoot, sddlAdminOnly)
+			n := f.dir(svcLogs, "O:"+sidBob+"D:P(A;OICI;FA;;;"+sidBob+")")
+			n.locked = true
+		}, nil, "log folder " + svcLogs + " cannot be read by administrators", nil},
 		{"a planted hard link in the log folder", func(f *fakeFS) {
 			f.dir(svcRoot, sddlRootVA)
 			f.dir(svcLogs, sddlLogsVA)
@@ -155,6 +160,18 @@ func TestPlantedLogFolderRefused(t *testing.T) {
 			}
 		})
 	}
+	t.Run("--repair-folders takes a locked folder over", func(t *testing.T) {
+		f := newFake()
+		f.dir(svcRoot, sddlRootVA)
+		f.dir(svcLogs, "O:"+sidBob+"D:P(A;OICI;FA;;;"+sidBob+")").locked = true
+		env, _, errb := secEnv(f, memFiles{installed: baseYAML}, nil)
+		if code := Main(context.Background(), env, []string{"install", "--repair-folders"}); code != ExitOK {
+			t.Fatalf("exit %d: %s", code, errb)
+		}
+		if got := f.changes(svcLogs); len(got) == 0 || got[0] != "SetSecurity "+svcLogs+" "+sddlLogsVA {
+			t.Errorf("calls %v", got)
+		}
+	})
 	t.Run("--repair-folders takes a planted folder over", func(t *testing.T) {
 		f := newFake()
 		f.dir(svcRoot, sddlAdminOnly)
@@ -468,5 +485,25 @@ func TestWarnsWhenTheServiceCannotReadTheInstallFolder(t *testing.T) {
 		if got := strings.Contains(errb.String(), `warning: NT SERVICE\hellosvc may not be allowed to read`); got != tc.warn {
 			t.Errorf("%s: warning %v, want %v: %s", tc.sddl, got, tc.warn, errb)
 		}
+	}
+}
+
+// uninstall --folders-only is for an MSI, whose tables remove the service:
+// the folders go, the service manager is not asked to delete anything.
+func TestUninstallFoldersOnly(t *testing.T) {
+	f := newFake()
+	env, _, errb := secEnv(f, memFiles{installed: baseYAML}, nil)
+	if code := Main(context.Background(), env, []string{"install"}); code != ExitOK {
+		t.Fatalf("install: %d %s", code, errb)
+	}
+	f.calls = nil
+	if code := Main(context.Background(), env, []string{"uninstall", "--folders-only"}); code != ExitOK {
+		t.Fatalf("uninstall --folders-only: %d %s", code, errb)
+	}
+	if _, ok := f.nodes[svcLogs]; ok || len(f.mutating()) != 0 || f.svcs["hellosvc"] == nil {
+		t.Errorf("logs left %v, service calls %v", ok, f.mutating())
+	}
+	if _, ok := f.nodes[svcData]; !ok {
+		t.Error("the data folder went without --purge")
 	}
 }

@@ -41,6 +41,16 @@ func (winSystem) Inspect(path string) (PathInfo, error) {
 	if notExist(err) {
 		return PathInfo{}, nil
 	}
+	locked := false
+	if errors.Is(err, windows.ERROR_ACCESS_DENIED) {
+		// A DACL that shuts administrators out: the attributes may still
+		// be readable (the parent's list right grants them).
+		locked = true
+		h, err = openNoFollow(path, windows.FILE_READ_ATTRIBUTES)
+		if errors.Is(err, windows.ERROR_ACCESS_DENIED) {
+			return PathInfo{Exists: true, Locked: true}, nil
+		}
+	}
 	if err != nil {
 		return PathInfo{}, mapErr("open "+path, err)
 	}
@@ -48,6 +58,15 @@ func (winSystem) Inspect(path string) (PathInfo, error) {
 	var fi windows.ByHandleFileInformation
 	if err := windows.GetFileInformationByHandle(h, &fi); err != nil {
 		return PathInfo{}, mapErr("read attributes of "+path, err)
+	}
+	if locked {
+		return PathInfo{
+			Exists:  true,
+			Dir:     fi.FileAttributes&windows.FILE_ATTRIBUTE_DIRECTORY != 0,
+			Reparse: fi.FileAttributes&windows.FILE_ATTRIBUTE_REPARSE_POINT != 0,
+			Links:   fi.NumberOfLinks,
+			Locked:  true,
+		}, nil
 	}
 	sd, err := windows.GetSecurityInfo(h, windows.SE_FILE_OBJECT, windows.OWNER_SECURITY_INFORMATION|windows.DACL_SECURITY_INFORMATION)
 	if err != nil {

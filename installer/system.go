@@ -230,6 +230,9 @@ type PathInfo struct {
 	Links uint32
 	// SDDL holds the owner and the DACL, e.g. O:BAD:PAI(A;OICI;FA;;;SY).
 	SDDL string
+	// Locked: the descriptor could not be read (access denied), so someone
+	// else owns it and shut administrators out; SDDL is empty.
+	Locked bool
 }
 
 // FileSystem is the folder and file security the installer needs. No
