@@ -207,8 +207,9 @@ func TestBuildReadBack(t *testing.T) {
 			if u := cas[actionConfigureUndo]; u == nil || asInt(u[1]) != 3410 || u[3] != `save-config --from "[INSTALLDIR]svcship.yaml" --to `+saved {
 				t.Errorf("configure rollback custom action %v", u)
 			}
-			// Forgetting is a commit action: 3090 + 0x200 + 0x40.
-			if fg := cas[actionForget]; fg == nil || asInt(fg[1]) != 3666 {
+			// Forgetting is an ordinary deferred action before RemoveFiles
+			// (a commit action would run after the installer is deleted).
+			if fg := cas[actionForget]; fg == nil || asInt(fg[1]) != 3154 {
 				t.Errorf("forget custom action %v", fg)
 			}
 			save := rowsByKey(t, r, "CustomAction")[actionSave]

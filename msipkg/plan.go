@@ -75,9 +75,8 @@ const (
 	caIgnoreExitCode    = 0x40
 	caSetProperty       = 51
 	// In-script options (https://learn.microsoft.com/en-us/windows/win32/msi/custom-action-in-script-execution-options):
-	// 0x100 with 0x400 is a rollback action, 0x200 with 0x400 a commit action.
+	// 0x100 with 0x400 is a rollback action.
 	caRollback = 0x100
-	caCommit   = 0x200
 
 	// Upgrade attributes.
 	upMigrateFeatures = 0x1
@@ -561,9 +560,10 @@ func (p *pkg) fillTables() error {
 	installed := `[` + dirInstall + `]` + config.FileName
 	p.add("CustomAction", row{"Action": actionSave, "Type": caExeDeferredSystem | caIgnoreExitCode, "Source": "InstallerExe",
 		"Target": `save-config --from "` + installed + `" --to "` + saved + `"`})
-	// Forgetting is a commit action: it runs only once the uninstall has
-	// succeeded, so a removal that rolls back keeps the saved settings.
-	p.add("CustomAction", row{"Action": actionForget, "Type": caExeDeferredSystem | caCommit | caIgnoreExitCode, "Source": "InstallerExe",
+	// Forgetting needs no undo: an uninstall that rolls back restores the
+	// installed svcship.yaml itself. (It cannot be a commit action: those
+	// run after RemoveFiles has deleted the installer that does the work.)
+	p.add("CustomAction", row{"Action": actionForget, "Type": caExeDeferredSystem | caIgnoreExitCode, "Source": "InstallerExe",
 		"Target": `save-config --forget --to "` + saved + `"`})
 	// Should the install roll back after the saved settings were put back
 	// (and their saved copy removed), this saves them again, so a failed
