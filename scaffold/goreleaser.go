@@ -343,8 +343,20 @@ func hookCmd(h *yaml.Node) string {
 // (GoReleaser's default id is the project name).
 func (m *merger) builds(gc *grConfig) (map[string]bool, error) {
 	builds := mapGet(m.root, "builds")
-	if builds == nil || builds.Kind != yaml.SequenceNode || len(builds.Content) == 0 {
-		return nil, errors.New("has no builds; add one for your main package, or remove the file and let svcship init write one")
+	if builds == nil {
+		// GoReleaser's default build, written out so svcship can add to it.
+		b := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		mapSet(b, "id", scalar(m.p.Name, "!!str"))
+		mapSet(b, "main", scalar(m.p.Main, "!!str"))
+		mapSet(b, "binary", scalar(m.p.Binary, "!!str"))
+		builds = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{b}}
+		k := mapSetBefore(m.root, "builds", builds, "archives")
+		k.HeadComment = marker + "GoReleaser's default build, written out"
+		m.note("builds: GoReleaser's default build of %s written out (there was none)", m.p.Main)
+		gc.Builds = []grBuild{{ID: m.p.Name, Main: m.p.Main, Binary: m.p.Binary, Windows: true}}
+	}
+	if builds.Kind != yaml.SequenceNode || len(builds.Content) == 0 {
+		return nil, errors.New("builds is not a list of builds")
 	}
 	project := gc.ProjectName
 	if project == "" {

@@ -358,3 +358,19 @@ publishers:
 		t.Errorf("second merge: %v %q", err, notes2)
 	}
 }
+
+// A config without builds relies on GoReleaser's default build; init
+// writes it out and adds to it.
+func TestMergeWritesOutTheDefaultBuild(t *testing.T) {
+	p := &Project{Name: "pingd", Binary: "pingd", Main: "./cmd/pingd", buildID: "pingd"}
+	out, notes, _, err := mergeGoReleaser([]byte("version: 2\nproject_name: pingd\narchives:\n  - formats: [zip]\n"), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(notes, "\n"), "builds: GoReleaser's default build of ./cmd/pingd written out (there was none)") {
+		t.Errorf("notes: %q", notes)
+	}
+	if !strings.Contains(string(out), "builds:\n  - id: pingd\n    main: ./cmd/pingd\n    binary: pingd\n    env:\n      - CGO_ENABLED=0\n") {
+		t.Errorf("merged:\n%s", out)
+	}
+}
