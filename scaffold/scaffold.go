@@ -50,9 +50,12 @@ type Options struct {
 	// with go list; the one named like the module wins).
 	Main string
 	// Mode is native, hosted or autostart (default: native when the main
-	// package imports svcship's service runtime, else hosted).
+	// package, built for Windows, speaks to the service manager itself
+	// (servicePackages), else hosted).
 	Mode string
-	// Force replaces files that differ from what Init would write.
+	// Force replaces a file svcship writes itself (svcship.yaml,
+	// magefile.go, its workflows) that differs from what Init would write.
+	// The project's own files never need it: they are only added to.
 	Force bool
 	// DryRun reports what would change without writing.
 	DryRun bool
