@@ -137,7 +137,6 @@ func Diff(s *Settings, cur *Current, sourceExists bool, scope Scope) (*Plan, err
 		}
 	}
 
-
 	if create || cur.Description != s.Description {
 		if !(create && s.Description == "") {
 			d := s.Description

@@ -474,7 +474,7 @@ func TestWarnsWhenTheServiceCannotReadTheInstallFolder(t *testing.T) {
 	}{
 		{sddlUnderProgFiles, false}, // Users read and execute
 		{"O:" + sidAdminUser + "D:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;FA;;;" + sidAdminUser + ")", true}, // an administrator's profile
-		{"O:BAD:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;0x1200a9;;;" + helloSID + ")", false},               // granted to the service
+		{"O:BAD:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;0x1200a9;;;" + helloSID + ")", false},                // granted to the service
 	} {
 		f := newFake()
 		f.nodes[dir].sddl = tc.sddl

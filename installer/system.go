@@ -65,11 +65,11 @@ const (
 
 // CoreConfig is what CreateService and ChangeServiceConfig set in one call.
 type CoreConfig struct {
-	DisplayName  string
-	BinaryPath   string // the full command line (ImagePath)
-	Start        StartMode
-	Account      string // ServiceStartName
-	Password     string // only sent when creating or changing the account
+	DisplayName string
+	BinaryPath  string // the full command line (ImagePath)
+	Start       StartMode
+	Account     string // ServiceStartName
+	Password    string // only sent when creating or changing the account
 	// PasswordNull sends lpPassword NULL, as virtual and managed service
 	// accounts require (an empty string is for the built-in accounts).
 	PasswordNull bool
