@@ -44,7 +44,10 @@ type distEntry struct {
 	} `json:"extra"`
 }
 
-func pluginDist(t *testing.T, dir string) (entries []distEntry, version string) {
+// pluginDistCommit also returns the short commit GoReleaser stamped, which
+// package names carry in their own spelling of the version (deb:
+// 1.2.3~SNAPSHOT-abc1234, rpm: 1.2.3~SNAPSHOT_abc1234).
+func pluginDistCommit(t *testing.T, dir string) (entries []distEntry, version, short string) {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(dir, "dist", "artifacts.json"))
 	if err != nil {
@@ -55,6 +58,7 @@ func pluginDist(t *testing.T, dir string) (entries []distEntry, version string) 
 	}
 	var meta struct {
 		Version string `json:"version"`
+		Commit  string `json:"commit"`
 	}
 	data, err = os.ReadFile(filepath.Join(dir, "dist", "metadata.json"))
 	if err != nil {
@@ -63,7 +67,10 @@ func pluginDist(t *testing.T, dir string) (entries []distEntry, version string) 
 	if err := json.Unmarshal(data, &meta); err != nil {
 		t.Fatal(err)
 	}
-	return entries, meta.Version
+	if len(meta.Commit) < 7 {
+		t.Fatalf("metadata.json commit %q", meta.Commit)
+	}
+	return entries, meta.Version, meta.Commit[:7]
 }
 
 func uploads(entries []distEntry) []distEntry {
@@ -175,7 +182,7 @@ func TestGoReleaserProjectsKeepEverything(t *testing.T) {
 
 			// Bare GoReleaser on the project's own config.
 			runIn(ctx, t, dir, env, filepath.Join(bin, "goreleaser"), "release", "--snapshot", "--clean", pluginSkips)
-			bareEntries, bareVersion := pluginDist(t, dir)
+			bareEntries, bareVersion, bareShort := pluginDistCommit(t, dir)
 			bareUploads := uploads(bareEntries)
 			if len(bareUploads) == 0 {
 				t.Fatal("bare GoReleaser uploaded nothing?")
@@ -203,7 +210,7 @@ func TestGoReleaserProjectsKeepEverything(t *testing.T) {
 			if !strings.Contains(out, "goreleaser 2.15.1 found on PATH") {
 				t.Errorf("the driver did not say it used the prebuilt GoReleaser:\n%s", tail(out, 20))
 			}
-			entries, version := pluginDist(t, dir)
+			entries, version, short := pluginDistCommit(t, dir)
 			have := map[string]distEntry{}
 			for _, e := range uploads(entries) {
 				have[e.Name] = e
@@ -212,7 +219,7 @@ func TestGoReleaserProjectsKeepEverything(t *testing.T) {
 			// Every file bare GoReleaser would upload, under this run's
 			// version, and each archive with the same entries.
 			for _, e := range bareUploads {
-				name := strings.ReplaceAll(e.Name, bareVersion, version)
+				name := strings.ReplaceAll(strings.ReplaceAll(e.Name, bareVersion, version), bareShort, short)
 				got, ok := have[name]
 				if !ok {
 					t.Errorf("GoReleaser alone makes %s; after svcship there is no %s", e.Name, name)
@@ -252,7 +259,21 @@ func TestGoReleaserProjectsKeepEverything(t *testing.T) {
 					t.Errorf("%s does not list %s:\n%s", sums, filepath.Base(m), data)
 				}
 			}
-			runIn(ctx, t, filepath.Join(dir, "dist"), env, "sha256sum", "-c", sums)
+			// What a user downloads: every uploaded file under its asset
+			// name in one folder (binary-format archives live in their
+			// build folders in dist/), checked with the checksums file.
+			dl := t.TempDir()
+			for name, e := range have {
+				if err := os.Symlink(filepath.Join(dir, filepath.FromSlash(e.Path)), filepath.Join(dl, name)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, m := range msis {
+				if err := os.Symlink(m, filepath.Join(dl, filepath.Base(m))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			runIn(ctx, t, dl, env, "sha256sum", "-c", sums)
 
 			if tc.extraZip != "" {
 				z := filepath.Join(dir, "dist", strings.ReplaceAll(tc.extraZip, "{{V}}", version))
