@@ -234,9 +234,9 @@ type TaskManager struct {
 	// folder, never a schtasks.exe found through PATH).
 	Schtasks string
 	// TaskStored reports whether Task Scheduler keeps a definition for the
-	// task (default: its file under the System folder's Tasks). It decides
-	// "not installed" when schtasks /Query fails, by error code instead of
-	// schtasks' localized text.
+	// task (default: its file under the System folder's Tasks, looked up by
+	// error code). It decides "not installed" instead of schtasks'
+	// localized text.
 	TaskStored func(name string) (bool, error)
 	// TempDir holds the XML file handed to schtasks (default os.TempDir()).
 	TempDir string
@@ -280,21 +280,23 @@ func (m TaskManager) Remove(ctx context.Context, name string) (changed bool, err
 	return true, nil
 }
 
-// Status reports whether the task exists.
+// Status reports whether the task exists. Task Scheduler keeps one
+// definition file per task; when it is missing the task is not
+// registered, whatever schtasks would print in the system's language
+// (wine's schtasks /Query even succeeds for any name). When the file
+// cannot be checked (a standard user may not look into the Tasks folder),
+// schtasks' exit code decides, and a failure stays an error.
 func (m TaskManager) Status(ctx context.Context, name string) (Status, error) {
+	stored := m.TaskStored
+	if stored == nil {
+		stored = taskStored
+	}
+	ok, serr := stored(name)
+	if serr == nil && !ok {
+		return Status{}, nil
+	}
 	out, err := m.Run.Run(ctx, m.schtasks(), "/Query", "/TN", name, "/FO", "LIST")
 	if err != nil {
-		// schtasks exits 1 for every error and words it in the system's
-		// language; whether the task's definition exists tells a missing
-		// task from a real failure.
-		stored := m.TaskStored
-		if stored == nil {
-			stored = taskStored
-		}
-		ok, serr := stored(name)
-		if serr == nil && !ok {
-			return Status{}, nil
-		}
 		if serr != nil {
 			return Status{}, fmt.Errorf("autostart: schtasks /Query %s: %w: %s (and %v)", name, err, strings.TrimSpace(out), serr)
 		}

@@ -61,7 +61,8 @@ func TestTaskXMLLogonTriggerElementOrder(t *testing.T) {
 }
 
 // schtasks /Query fails the same way (exit 1, localized text) for a
-// missing task and for a real error; the stored definition decides.
+// missing task and for a real error; the stored definition decides, and
+// schtasks is not even asked when there is none.
 func TestTaskStatusDecidesMissingByDefinition(t *testing.T) {
 	fails := &fakeRunner{answer: func([]string) (string, error) {
 		return "FEHLER: Das System kann die angegebene Datei nicht finden.", fmt.Errorf("exit status 1")
@@ -91,6 +92,9 @@ func TestTaskStatusDecidesMissingByDefinition(t *testing.T) {
 				t.Fatalf("status error = %v, want it to mention %q", err, tt.wantErr)
 			}
 		})
+	}
+	if len(fails.calls) != 2 {
+		t.Errorf("schtasks ran %d times, want 2 (not when the definition is missing)", len(fails.calls))
 	}
 	if c := fails.calls[0]; !slices.Equal(c[:2], []string{`C:\Windows\System32\schtasks.exe`, "/Query"}) {
 		t.Errorf("ran %q, want the absolute schtasks path", c)
