@@ -76,6 +76,10 @@ func goreleaserCheck(ctx context.Context, gr []string, dir, file string) (*check
 	case err == nil:
 	case errors.As(err, &exit) && len(res.Deprecated) > 0 && !strings.Contains(text, "configuration is invalid"):
 		// Exit status 2: valid, with deprecated properties.
+	case errors.As(err, &exit) && !strings.Contains(text, "configuration"):
+		// GoReleaser never got to the config (go run could not build it,
+		// say): nothing was checked.
+		return nil, &notRunError{cmd: strings.Join(gr, " "), out: lastLine(text)}
 	case errors.As(err, &exit):
 		res.Invalid = strings.TrimSpace(text)
 		if m := invalidRE.FindStringSubmatch(text); m != nil {
@@ -84,9 +88,19 @@ func goreleaserCheck(ctx context.Context, gr []string, dir, file string) (*check
 		// The reason names the file checked; say it of the config.
 		res.Invalid = strings.ReplaceAll(res.Invalid, file, filepath.Base(file))
 	default:
-		return nil, fmt.Errorf("%s: %w", strings.Join(gr, " "), err)
+		return nil, &notRunError{cmd: strings.Join(gr, " "), out: err.Error()}
 	}
 	return res, nil
+}
+
+// notRunError: GoReleaser could not be run; init goes on and says so.
+type notRunError struct{ cmd, out string }
+
+func (e *notRunError) Error() string { return e.cmd + ": " + e.out }
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
 }
 
 // deprecationFixes are the replacements GoReleaser's deprecation notices

@@ -374,3 +374,20 @@ func TestMergeWritesOutTheDefaultBuild(t *testing.T) {
 		t.Errorf("merged:\n%s", out)
 	}
 }
+
+// Without a GoReleaser to run (offline, say), init still adopts the
+// project and says the check did not run.
+func TestInitWithoutGoReleaser(t *testing.T) {
+	dir := copyProject(t)
+	var out bytes.Buffer
+	missing := filepath.Join(t.TempDir(), "no-goreleaser")
+	if _, err := Init(context.Background(), Options{Dir: dir, Stdout: &out, GoReleaser: []string{missing}}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "goreleaser check: not run ("+missing+": ") {
+		t.Errorf("report:\n%s", out.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "svcship.yaml")); err != nil {
+		t.Error(err)
+	}
+}

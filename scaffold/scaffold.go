@@ -228,7 +228,12 @@ func Init(ctx context.Context, opts Options) ([]Change, error) {
 	// original: checked before anything is written.
 	var report []string
 	if !opts.SkipCheck {
-		if report, err = checkConfigs(ctx, opts, dir, grName, grBase, grOut, p.GoReleaserFile != ""); err != nil {
+		report, err = checkConfigs(ctx, opts, dir, grName, grBase, grOut, p.GoReleaserFile != "")
+		var notRun *notRunError
+		switch {
+		case errors.As(err, &notRun):
+			report = []string{fmt.Sprintf("goreleaser check: not run (%v); run `goreleaser check` yourself", notRun)}
+		case err != nil:
 			return nil, err
 		}
 	}
@@ -293,17 +298,17 @@ func checkConfigs(ctx context.Context, opts Options, dir, name string, before, a
 	run := func(label string, data []byte) (*checkResult, error) {
 		f := filepath.Join(tmp, label, filepath.Base(name))
 		if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("svcship init: %w", err)
 		}
 		if err := os.WriteFile(f, data, 0o644); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("svcship init: %w", err)
 		}
 		return goreleaserCheck(ctx, gr, dir, f)
 	}
 	var old *checkResult
 	if existed {
 		if old, err = run("before", before); err != nil {
-			return nil, fmt.Errorf("svcship init: goreleaser check: %w", err)
+			return nil, err
 		}
 	} else {
 		old = &checkResult{}
@@ -311,7 +316,7 @@ func checkConfigs(ctx context.Context, opts Options, dir, name string, before, a
 	res := old
 	if !bytes.Equal(before, after) || !existed {
 		if res, err = run("after", after); err != nil {
-			return nil, fmt.Errorf("svcship init: goreleaser check: %w", err)
+			return nil, err
 		}
 	}
 	if res.Invalid != "" && res.Invalid != old.Invalid {
