@@ -13,6 +13,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"github.com/svcship/svcship/internal/winarch"
 	"os"
 	"path/filepath"
 	"slices"
@@ -25,7 +26,7 @@ import (
 )
 
 // Arches returns the Windows GOARCH values Go and svcship build for.
-func Arches() []string { return []string{"386", "amd64", "arm64"} }
+func Arches() []string { return winarch.GOARCHes() }
 
 // Info is what goes into the resources of one executable.
 type Info struct {

@@ -369,13 +369,23 @@ func (d *driver) checkGitHub(ctx context.Context) error {
 		r.owner, r.name = o, n
 	}
 	d.repo = r
-	st, err := publish.Lookup(ctx, publish.Options{Owner: r.owner, Repo: r.name, Tag: d.git.Tag, BaseURL: r.api, UploadURL: r.upload, Getenv: d.opts.Getenv})
+	opts := publish.Options{Owner: r.owner, Repo: r.name, Tag: d.git.Tag, BaseURL: r.api, UploadURL: r.upload, Getenv: d.opts.Getenv}
+	st, err := publish.Lookup(ctx, opts)
 	if err != nil {
 		return err
 	}
-	if st.Exists && !st.Draft {
+	switch {
+	case st.Exists && !st.Draft:
 		d.published = true
 		d.log.Info("release "+d.git.Tag+" is already published: rebuilding to check its assets, changing nothing", "url", st.URL)
+	case st.Exists:
+		// A draft from an interrupted run: GoReleaser must continue it
+		// (use_existing_draft), not create a second one beside it.
+		opts.Logger = d.log
+		if _, err := publish.AdoptDraft(ctx, opts); err != nil {
+			return err
+		}
+		d.log.Info("continuing the draft release of "+d.git.Tag+" an earlier run left", "url", st.URL)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"errors"
 	"fmt"
+	"github.com/svcship/svcship/internal/winarch"
 	"os"
 	"path/filepath"
 	"slices"
@@ -127,7 +128,7 @@ func (b GoReleaserBuild) BinaryName(projectName, fallback string) string {
 // amd64, arm64) when the lists are omitted.
 func (b GoReleaserBuild) WindowsArches() []string {
 	var out []string
-	for _, a := range []string{"386", "amd64", "arm64", "arm"} {
+	for _, a := range winarch.GOARCHes() {
 		if b.Has("windows", a) {
 			out = append(out, a)
 		}

@@ -76,9 +76,9 @@ func TestBuildTargets(t *testing.T) {
 		b    GoReleaserBuild
 		want []string
 	}{
-		{"defaults", GoReleaserBuild{}, []string{"386", "amd64", "arm64"}},
+		{"defaults", GoReleaserBuild{}, []string{"amd64", "arm64", "386"}},
 		{"goos without windows", GoReleaserBuild{Goos: []string{"linux", "darwin"}}, nil},
-		{"goarch list", GoReleaserBuild{Goos: []string{"windows"}, Goarch: []string{"amd64", "arm", "arm64"}}, []string{"amd64", "arm64", "arm"}},
+		{"goarch list", GoReleaserBuild{Goos: []string{"windows"}, Goarch: []string{"amd64", "arm", "arm64"}}, []string{"amd64", "arm64"}},
 		{"ignore", GoReleaserBuild{Goarch: []string{"amd64", "arm"}, Ignore: []struct {
 			Goos   string `yaml:"goos"`
 			Goarch string `yaml:"goarch"`

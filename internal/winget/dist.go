@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"github.com/svcship/svcship/internal/winarch"
 	"io"
 	"net/url"
 	"os"
@@ -149,10 +150,6 @@ type msiFacts struct {
 	productCode, upgradeCode, productVersion string
 }
 
-// platforms maps the platform of an MSI's Template summary property to
-// GOARCH (msipkg writes x64, Arm64 and Intel).
-var platforms = map[string]string{"x64": "amd64", "Intel": "386", "Arm64": "arm64"}
-
 // readMSI hashes an MSI and reads its architecture and Property rows.
 func readMSI(path string) (msiFacts, error) {
 	data, err := os.ReadFile(path)
@@ -170,9 +167,11 @@ func readMSI(path string) (msiFacts, error) {
 		return msiFacts{}, fmt.Errorf("winget: %s: %w", path, err)
 	}
 	platform, _, _ := strings.Cut(si.Template, ";")
-	if f.arch = platforms[platform]; f.arch == "" {
-		return msiFacts{}, fmt.Errorf("winget: %s: summary Template %q names no platform svcship builds (expected x64, Intel or Arm64)", path, si.Template)
+	a, err := winarch.ByMSIPlatform(platform)
+	if err != nil {
+		return msiFacts{}, fmt.Errorf("winget: %s: summary Template %q: %w", path, si.Template, err)
 	}
+	f.arch = a.GOARCH
 	rows, err := db.Rows("Property")
 	if err != nil {
 		return msiFacts{}, fmt.Errorf("winget: %s: %w", path, err)

@@ -14,6 +14,7 @@ package winget
 import (
 	"bytes"
 	"fmt"
+	"github.com/svcship/svcship/internal/winarch"
 	"io"
 	"net/url"
 	"regexp"
@@ -168,7 +169,9 @@ func (m Manifest) Files() ([]File, error) {
 	}
 	installers := append([]Installer(nil), m.Installers...)
 	for i := range installers {
-		installers[i].Arch = wingetArch[installers[i].Arch]
+		if a, err := winarch.Lookup(installers[i].Arch); err == nil {
+			installers[i].Arch = a.Winget
+		}
 	}
 	sort.Slice(installers, func(i, j int) bool { return installers[i].Arch < installers[j].Arch })
 	for _, in := range installers {
@@ -285,9 +288,6 @@ type arpEntry struct {
 	UpgradeCode    string `yaml:"UpgradeCode"`
 }
 
-// wingetArch maps GOARCH to the schema's Architecture values.
-var wingetArch = map[string]string{"amd64": "x64", "386": "x86", "arm64": "arm64"}
-
 // The limits below are the schema's (manifest.*.1.28.0.json), checked here
 // so that a bad value is reported by field before anything is written.
 var (
@@ -332,10 +332,11 @@ func (m Manifest) check() error {
 	}
 	seen := map[string]bool{}
 	for _, in := range m.Installers {
-		a, ok := wingetArch[in.Arch]
-		if !ok {
-			return fmt.Errorf("winget: installer arch %q is not a Windows architecture svcship builds (expected amd64, 386 or arm64)", in.Arch)
+		arch, err := winarch.Lookup(in.Arch)
+		if err != nil {
+			return fmt.Errorf("winget: installer arch: %w", err)
 		}
+		a := arch.Winget
 		if seen[a] {
 			return fmt.Errorf("winget: two MSIs for %s (expected one per architecture)", in.Arch)
 		}
