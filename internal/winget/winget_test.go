@@ -356,7 +356,7 @@ func TestCheckRejects(t *testing.T) {
 		{"short copyright", func(m *Manifest) { m.Copyright = "c" }, "copyright (product.copyright)"},
 		{"homepage not http", func(m *Manifest) { m.PackageURL = "ftp://example.com" }, "package URL (product.homepage)"},
 		{"no installers", func(m *Manifest) { m.Installers = nil }, "has no MSI"},
-		{"arm arch", func(m *Manifest) { m.Installers[0].Arch = "arm" }, `installer arch "arm" is not a Windows architecture`},
+		{"arm arch", func(m *Manifest) { m.Installers[0].Arch = "arm" }, `installer arch: "arm" is not a Windows architecture`},
 		{"same arch twice", func(m *Manifest) { m.Installers[0].Arch = "amd64" }, "two MSIs for amd64"},
 		{"relative URL", func(m *Manifest) { m.Installers[1].URL = "dist/x.msi" }, `amd64 installer URL: "dist/x.msi" is not an http(s) URL`},
 		{"short hash", func(m *Manifest) { m.Installers[1].SHA256 = "abc" }, `amd64 installer SHA-256 "abc" is not 64 hex digits`},
