@@ -142,8 +142,14 @@ func (winSystem) SetSecurity(path, sddl string) error {
 func setOwner(path string, owner *windows.SID) error {
 	h, err := openNoFollow(path, windows.READ_CONTROL|windows.WRITE_OWNER|windows.FILE_READ_ATTRIBUTES)
 	if errors.Is(err, windows.ERROR_ACCESS_DENIED) {
-		if perr := enablePrivilege("SeTakeOwnershipPrivilege"); perr != nil {
-			return fmt.Errorf("take ownership of %s: %w", path, perr)
+		// A folder that shuts administrators out: SeTakeOwnershipPrivilege
+		// grants WRITE_OWNER, SeBackupPrivilege (with
+		// FILE_FLAG_BACKUP_SEMANTICS) the reads that check it is no link
+		// (learn.microsoft.com/windows/win32/fileio/file-security-and-access-rights).
+		for _, priv := range []string{"SeTakeOwnershipPrivilege", "SeBackupPrivilege"} {
+			if perr := enablePrivilege(priv); perr != nil {
+				return fmt.Errorf("take ownership of %s: %w", path, perr)
+			}
 		}
 		h, err = openNoFollow(path, windows.READ_CONTROL|windows.WRITE_OWNER|windows.FILE_READ_ATTRIBUTES)
 	}
