@@ -145,7 +145,8 @@ func setOwner(path string, owner *windows.SID) error {
 		// A folder that shuts administrators out: SeTakeOwnershipPrivilege
 		// grants WRITE_OWNER, SeBackupPrivilege (with
 		// FILE_FLAG_BACKUP_SEMANTICS) the reads that check it is no link
-		// (learn.microsoft.com/windows/win32/fileio/file-security-and-access-rights).
+		// (CreateFile, FILE_FLAG_BACKUP_SEMANTICS:
+		// learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-createfilew).
 		for _, priv := range []string{"SeTakeOwnershipPrivilege", "SeBackupPrivilege"} {
 			if perr := enablePrivilege(priv); perr != nil {
 				return fmt.Errorf("take ownership of %s: %w", path, perr)
