@@ -5,10 +5,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/svcship/svcship/internal/gitinfo"
 	"io"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -65,7 +65,7 @@ func runPublish(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	}
 
 	if *owner == "" || *repo == "" {
-		remote, _ := publishGitOutput(ctx, dir, "remote", "get-url", "origin")
+		remote, _ := gitinfo.Run(ctx, dir, "remote", "get-url", "origin")
 		o, r, err := pipeline.GitHubRepo("", remote, getenv)
 		if err != nil {
 			fmt.Fprintf(stderr, "svcship publish: %v; pass --owner and --repo\n", err)
@@ -149,14 +149,4 @@ func runPublish(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 		return 1
 	}
 	return 0
-}
-
-func publishGitOutput(ctx context.Context, dir string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, "git", args...)
-	cmd.Dir = dir
-	out, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("git %s: %w", args[0], err)
-	}
-	return strings.TrimSpace(string(out)), nil
 }

@@ -5,11 +5,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/svcship/svcship/internal/gitinfo"
 	"io"
 	"log/slog"
 	"os"
-	"os/exec"
-	"strconv"
 	"strings"
 	"time"
 
@@ -101,25 +100,16 @@ func cmdSign(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// signingTime is --time, else SOURCE_DATE_EPOCH, else the HEAD commit's
-// committer time, so that signed outputs stay reproducible; zero when none
-// is known.
+// signingTime is --time, else the reproducible build time
+// (SOURCE_DATE_EPOCH, else the HEAD commit's committer time), so that
+// signed outputs stay reproducible; zero when none is known.
 func signingTime(ctx context.Context, flagTime int64) (time.Time, error) {
 	if flagTime != 0 {
 		return time.Unix(flagTime, 0).UTC(), nil
 	}
-	if t, ok, err := sourceDateEpoch(); err != nil || ok {
-		return t, err
+	t, src, err := gitinfo.BuildTime(ctx, os.Getenv, ".")
+	if err != nil && src == "" && os.Getenv("SOURCE_DATE_EPOCH") == "" {
+		return time.Time{}, nil // no git and no SOURCE_DATE_EPOCH: signing time is now
 	}
-	cmd := exec.CommandContext(ctx, "git", "log", "-1", "--format=%ct")
-	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0")
-	out, err := cmd.Output()
-	if err != nil {
-		return time.Time{}, nil
-	}
-	n, err := strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64)
-	if err != nil {
-		return time.Time{}, nil
-	}
-	return time.Unix(n, 0).UTC(), nil
+	return t, err
 }

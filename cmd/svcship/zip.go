@@ -4,9 +4,9 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/svcship/svcship/internal/gitinfo"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -69,8 +69,8 @@ func cmdZip(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// archiveTime resolves the entry time: the flag, SOURCE_DATE_EPOCH, or the
-// HEAD commit time.
+// archiveTime resolves the entry time: the flag, else the reproducible
+// build time (SOURCE_DATE_EPOCH, else the HEAD commit time).
 func archiveTime(ctx context.Context, flagValue string) (time.Time, error) {
 	if flagValue != "" {
 		if n, err := strconv.ParseInt(flagValue, 10, 64); err == nil {
@@ -82,29 +82,9 @@ func archiveTime(ctx context.Context, flagValue string) (time.Time, error) {
 		}
 		return t.UTC(), nil
 	}
-	if t, ok, err := sourceDateEpoch(); err != nil || ok {
-		return t, err
-	}
-	out, err := exec.CommandContext(ctx, "git", "show", "--format=%ct", "HEAD", "--quiet").Output()
+	t, _, err := gitinfo.BuildTime(ctx, os.Getenv, ".")
 	if err != nil {
-		return time.Time{}, fmt.Errorf("no --mtime, no SOURCE_DATE_EPOCH and no git commit to take the time from")
+		return time.Time{}, fmt.Errorf("no --mtime: %w", err)
 	}
-	n, err := strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("commit time: %w", err)
-	}
-	return time.Unix(n, 0).UTC(), nil
-}
-
-// sourceDateEpoch reads SOURCE_DATE_EPOCH (reproducible-builds.org).
-func sourceDateEpoch() (time.Time, bool, error) {
-	v := os.Getenv("SOURCE_DATE_EPOCH")
-	if v == "" {
-		return time.Time{}, false, nil
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil {
-		return time.Time{}, false, fmt.Errorf("SOURCE_DATE_EPOCH %q is not Unix seconds", v)
-	}
-	return time.Unix(n, 0).UTC(), true, nil
+	return t, nil
 }

@@ -1,9 +1,7 @@
 package pipeline
 
 import (
-	"fmt"
-	"net/url"
-	"os"
+	"github.com/svcship/svcship/internal/gitinfo"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -61,42 +59,7 @@ func UploadSet(dist string, _ GoReleaserConfig) ([]publish.Asset, error) {
 	return out, nil
 }
 
-// GitHubRepo is the one home of "which GitHub repository": release.github
-// from svcship.yaml, else $GITHUB_REPOSITORY (set in GitHub Actions), else
-// the origin remote.
-func GitHubRepo(configured, remote string, getenv func(string) string) (owner, repo string, err error) {
-	s := configured
-	if s == "" && getenv != nil {
-		s = getenv("GITHUB_REPOSITORY")
-	}
-	if s == "" {
-		s = RepoFromRemote(remote)
-	}
-	owner, repo, ok := strings.Cut(s, "/")
-	if !ok || owner == "" || repo == "" || strings.Contains(repo, "/") {
-		return "", "", fmt.Errorf("which GitHub repository? set release.github (owner/repo) in svcship.yaml; the origin remote %q is not a GitHub URL", remote)
-	}
-	return owner, repo, nil
-}
-
-// RepoFromRemote turns https://host/owner/repo(.git) or git@host:owner/repo
-// into owner/repo ("" when it is neither).
-func RepoFromRemote(remote string) string {
-	var p string
-	if u, err := url.Parse(remote); err == nil && u.Host != "" {
-		p = u.Path
-	} else if _, after, ok := strings.Cut(remote, ":"); ok && strings.Contains(remote, "@") {
-		p = after
-	}
-	p = strings.TrimSuffix(strings.Trim(p, "/"), ".git")
-	if strings.Count(p, "/") != 1 {
-		return ""
-	}
-	return p
-}
-
-// exists reports whether p is a regular file.
-func exists(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && st.Mode().IsRegular()
+// GitHubRepo is gitinfo.GitHubRepo.
+func GitHubRepo(configured, remote string, getenv func(string) string) (string, string, error) {
+	return gitinfo.GitHubRepo(configured, remote, getenv)
 }
