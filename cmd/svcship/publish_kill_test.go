@@ -33,7 +33,7 @@ func TestPublishKilledThenRerun(t *testing.T) {
 	srv := fakegithub.New(fakegithub.Config{Token: publishTestToken, Repos: []string{"acme/widget"}})
 	defer srv.Close()
 	want := map[string][]byte{}
-	for _, n := range []string{"widget_1.2.3_windows_amd64.zip", "widget_1.2.3_x64.msi", "checksums.txt"} {
+	for _, n := range []string{"widget_1.2.3_windows_amd64.zip", "widget_1.2.3_windows_amd64.msi", "checksums.txt"} {
 		b, err := os.ReadFile(filepath.Join(dist, n))
 		if err != nil {
 			t.Fatal(err)
