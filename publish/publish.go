@@ -234,6 +234,56 @@ func lookup(ctx context.Context, opts Options, getenv func(string) string, red r
 	if red.token == "" {
 		return State{}, ErrNoToken
 	}
+	p, err := newLookupPublisher(opts, getenv, red)
+	if err != nil {
+		return State{}, err
+	}
+	rel, err := p.findRelease(ctx)
+	if err != nil || rel == nil {
+		return State{}, err
+	}
+	return State{Exists: true, Draft: rel.GetDraft(), URL: rel.GetHTMLURL()}, nil
+}
+
+// AdoptDraft gets an existing draft of opts.Tag ready for GoReleaser's
+// release.use_existing_draft, so that a re-run continues that draft
+// instead of creating a second one. GoReleaser v2.15.1 looks for a draft
+// whose name equals the tag (it passes the tag where it compares names),
+// so a draft it named from a name_template is not found. AdoptDraft names
+// such a draft after its tag; GoReleaser, finding it, gives it its
+// name_template name again. Only a draft is changed, and only its name;
+// it reports whether it renamed one. It needs GITHUB_TOKEN.
+func AdoptDraft(ctx context.Context, opts Options) (bool, error) {
+	getenv := opts.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	red := redactor{token: getenv("GITHUB_TOKEN")}
+	if red.token == "" {
+		return false, ErrNoToken
+	}
+	p, err := newLookupPublisher(opts, getenv, red)
+	if err != nil {
+		return false, red.error(err)
+	}
+	rel, err := p.findRelease(ctx)
+	if err != nil || rel == nil || !rel.GetDraft() || rel.GetName() == opts.Tag {
+		return false, red.error(err)
+	}
+	err = p.retry.do(ctx, "name draft", func(ctx context.Context, _ int) error {
+		_, _, err := p.client().Repositories.EditRelease(ctx, opts.Owner, opts.Repo, rel.GetID(), &github.RepositoryRelease{Name: github.String(opts.Tag)})
+		return err
+	})
+	if err != nil {
+		return false, red.error(fmt.Errorf("publish: name draft %d after its tag: %w", rel.GetID(), err))
+	}
+	p.log.Info("named the draft after its tag so GoReleaser reuses it", "release_id", rel.GetID(), "was", rel.GetName())
+	return true, nil
+}
+
+// newLookupPublisher is a publisher for reading and light edits (no
+// assets): Lookup and AdoptDraft.
+func newLookupPublisher(opts Options, getenv func(string) string, red redactor) (*publisher, error) {
 	p := &publisher{opts: opts, red: red, out: io.Discard}
 	base := slog.DiscardHandler
 	if opts.Logger != nil {
@@ -242,15 +292,11 @@ func lookup(ctx context.Context, opts Options, getenv func(string) string, red r
 	p.log = slog.New(&redactHandler{inner: base, r: red}).With("tag", opts.Tag)
 	var err error
 	if p.api, p.upload, err = resolveURLs(opts.BaseURL, opts.UploadURL, getenv); err != nil {
-		return State{}, err
+		return nil, err
 	}
 	p.http = authClient(opts.HTTPClient, red.token, p.api, p.upload)
 	p.retry = &retrier{policy: opts.Retry.withDefaults(), log: p.log}
-	rel, err := p.findRelease(ctx)
-	if err != nil || rel == nil {
-		return State{}, err
-	}
-	return State{Exists: true, Draft: rel.GetDraft(), URL: rel.GetHTMLURL()}, nil
+	return p, nil
 }
 
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
@@ -499,9 +545,10 @@ func (p *publisher) run(ctx context.Context, locals []localAsset) (Result, error
 		case "skip":
 			res.Skipped = append(res.Skipped, d.local.Name)
 		case "replace":
-			if !draft {
+			if !draft && !p.opts.DryRun {
 				return res, fmt.Errorf("publish: release %s is already published and its asset %s differs (%s); refusing to replace assets users may have downloaded", p.opts.Tag, d.local.Name, d.detail)
 			}
+			// A dry run lists every difference, not just the first.
 			todo = append(todo, d)
 		default:
 			todo = append(todo, d)
