@@ -381,9 +381,11 @@ func (m *merger) builds(gc *grConfig) (map[string]bool, error) {
 		label := fmt.Sprintf("builds[%s]", id)
 		if i == prod && !buildsWindows(b) {
 			if t := mapGet(b, "targets"); t != nil && t.Kind == yaml.SequenceNode && len(t.Content) > 0 {
-				t.Content = append(t.Content, scalar("windows_amd64", "!!str"))
+				w := scalar("windows_amd64", "!!str")
+				t.Content = append(t.Content, w)
+				markItem(t, w, "a Windows target")
 				m.note("%s: targets += windows_amd64", label)
-			} else if ensureListItem(b, "goos", "windows") {
+			} else if ensureListItem(b, "goos", "windows", "a Windows target") {
 				m.note("%s: goos += windows", label)
 			}
 		}
@@ -392,19 +394,22 @@ func (m *merger) builds(gc *grConfig) (map[string]bool, error) {
 		}
 		wins[id] = true
 		if env := mapGet(b, "env"); env == nil || !slices.ContainsFunc(seqValues(env), func(s string) bool { return strings.HasPrefix(s, "CGO_ENABLED=") }) {
-			if ensureListItem(b, "env", cgoOff) {
+			if ensureListItem(b, "env", cgoOff, "static binaries") {
 				m.note("%s: env += %s (static binaries)", label, cgoOff)
 			}
 		}
-		if ensureListItem(b, "flags", trimpath) {
+		if ensureListItem(b, "flags", trimpath, "reproducible paths") {
 			m.note("%s: flags += %s (reproducible paths)", label, trimpath)
 		}
 		if mapGet(b, "mod_timestamp") == nil {
-			mapSet(b, "mod_timestamp", scalar(modTimestamp, "!!str"))
+			v := scalar(modTimestamp, "!!str")
+			v.LineComment = marker + "reproducible mtimes"
+			mapSet(b, "mod_timestamp", v)
 			m.note("%s: mod_timestamp: %q (reproducible mtimes)", label, modTimestamp)
 		}
 		if ld := mapGet(b, "ldflags"); ld == nil {
-			mapSet(b, "ldflags", seq(defaultLdflags))
+			k := mapSet(b, "ldflags", seq(defaultLdflags))
+			k.HeadComment = marker + "GoReleaser's default ldflags, dated with the commit instead of the build time"
 			m.note("%s: ldflags: GoReleaser's default, dated with the commit (reproducible)", label)
 		} else if regexp.MustCompile(`\{\{-?\s*\.Date\s*-?\}\}`).MatchString(nodeText(ld)) {
 			m.hints = append(m.hints, fmt.Sprintf("%s: ldflags stamp {{ .Date }}, the build time: use {{ .CommitDate }} for reproducible binaries", label))
@@ -470,6 +475,13 @@ func (m *merger) svcshipFile() *yaml.Node {
 	mapSet(f, "info", mtimeMap())
 	f.HeadComment = marker + "the service installer, svcship.yaml and scripts in the Windows archives"
 	return f
+}
+
+// markedMtime is mtime: "{{ .CommitDate }}" marked as svcship's addition.
+func markedMtime() *yaml.Node {
+	n := mtimeMap()
+	n.Content[1].LineComment = marker + "reproducible"
+	return n
 }
 
 func mtimeMap() *yaml.Node {
@@ -556,7 +568,7 @@ func (m *merger) archives(wins map[string]bool) {
 			case f.Kind == yaml.ScalarNode:
 				e := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", HeadComment: f.HeadComment, LineComment: f.LineComment}
 				mapSet(e, "src", scalar(f.Value, "!!str"))
-				mapSet(e, "info", mtimeMap())
+				mapSet(e, "info", markedMtime())
 				files.Content[j] = e
 				m.note("%s: files[%s]: info.mtime: %q (reproducible)", label, f.Value, commitDate)
 			case f.Kind == yaml.MappingNode:
@@ -572,10 +584,10 @@ func (m *merger) archives(wins map[string]bool) {
 				}
 				info := mapGet(f, "info")
 				if info == nil {
-					mapSet(f, "info", mtimeMap())
+					mapSet(f, "info", markedMtime())
 					m.note("%s: files[%s]: info.mtime: %q (reproducible)", label, scalarAt(f, "src"), commitDate)
 				} else if mapGet(info, "mtime") == nil {
-					mapSet(info, "mtime", scalar(commitDate, "!!str"))
+					mapSet(info, "mtime", mapGet(markedMtime(), "mtime"))
 					m.note("%s: files[%s]: info.mtime: %q (reproducible)", label, scalarAt(f, "src"), commitDate)
 				}
 			}
@@ -614,9 +626,9 @@ func (m *merger) buildsInfo(a *yaml.Node, label string) {
 	bi := mapGet(a, "builds_info")
 	switch {
 	case bi == nil:
-		mapSet(a, "builds_info", mtimeMap())
+		mapSet(a, "builds_info", markedMtime())
 	case mapGet(bi, "mtime") == nil:
-		mapSet(bi, "mtime", scalar(commitDate, "!!str"))
+		mapSet(bi, "mtime", mapGet(markedMtime(), "mtime"))
 	default:
 		return
 	}
@@ -897,20 +909,22 @@ func seqValues(n *yaml.Node) []string {
 	return out
 }
 
-// ensureListItem adds item to the list at key (creating it); it reports
-// whether anything changed. A scalar becomes a list of itself and item.
-func ensureListItem(m *yaml.Node, key, item string) bool {
+// ensureListItem adds item to the list at key (creating it), marked with
+// why; it reports whether anything changed. A scalar becomes a list of
+// itself and item.
+func ensureListItem(m *yaml.Node, key, item, why string) bool {
 	l := mapGet(m, key)
 	if l == nil {
-		mapSet(m, key, seq(item))
+		k := mapSet(m, key, seq(item))
+		k.HeadComment = marker + why
 		return true
 	}
 	if l.Kind == yaml.ScalarNode {
 		if l.Value == item {
 			return false
 		}
-		mapSet(m, key, seq(l.Value, item))
-		return true
+		l = seq(l.Value)
+		mapSet(m, key, l)
 	}
 	if l.Kind != yaml.SequenceNode {
 		return false
@@ -920,8 +934,22 @@ func ensureListItem(m *yaml.Node, key, item string) bool {
 			return false
 		}
 	}
-	l.Content = append(l.Content, scalar(item, "!!str"))
+	n := scalar(item, "!!str")
+	l.Content = append(l.Content, n)
+	markItem(l, n, why)
 	return true
+}
+
+// markItem marks an item svcship appended to a list: on its own line in a
+// block list, after the closing bracket of a flow list.
+func markItem(l, item *yaml.Node, why string) {
+	if l.Style&yaml.FlowStyle != 0 {
+		if l.LineComment == "" {
+			l.LineComment = marker + why
+		}
+		return
+	}
+	item.LineComment = marker + why
 }
 
 func nodeText(n *yaml.Node) string {

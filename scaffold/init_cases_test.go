@@ -370,7 +370,7 @@ func TestMergeWritesOutTheDefaultBuild(t *testing.T) {
 	if !strings.Contains(strings.Join(notes, "\n"), "builds: GoReleaser's default build of ./cmd/pingd written out (there was none)") {
 		t.Errorf("notes: %q", notes)
 	}
-	if !strings.Contains(string(out), "builds:\n  - id: pingd\n    main: ./cmd/pingd\n    binary: pingd\n    env:\n      - CGO_ENABLED=0\n") {
+	if !strings.Contains(string(out), "# svcship: GoReleaser's default build, written out\nbuilds:\n  - id: pingd\n    main: ./cmd/pingd\n    binary: pingd\n    # svcship: static binaries\n    env:\n      - CGO_ENABLED=0\n") {
 		t.Errorf("merged:\n%s", out)
 	}
 }
