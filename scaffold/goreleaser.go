@@ -136,7 +136,7 @@ func buildsWindows(b *yaml.Node) bool {
 func (gc *grConfig) productBuild(main, project string) int {
 	if main != "" {
 		for i, b := range gc.Builds {
-			if b.Main != "" && normalizeMain(b.Main) == main {
+			if b.Main != "" && (normalizeMain(b.Main) == main || normalizeMain(path.Dir(b.Main)) == main && strings.HasSuffix(b.Main, ".go")) {
 				return i
 			}
 		}

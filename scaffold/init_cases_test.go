@@ -391,3 +391,30 @@ func TestInitWithoutGoReleaser(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// GoReleaser's main may name the main file; svcship.yaml names its package.
+func TestInitBuildMainIsAFile(t *testing.T) {
+	dir := copyProject(t)
+	p := filepath.Join(dir, ".goreleaser.yaml")
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(data), "main: ./cmd/pingd\n", "main: ./cmd/pingd/main.go\n", 1)
+	if edited == string(data) {
+		t.Fatalf("no main line:\n%s", data)
+	}
+	if err := os.WriteFile(p, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Init(context.Background(), Options{Dir: dir, SkipCheck: true}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := config.Load(filepath.Join(dir, "svcship.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Product.Main != "./cmd/pingd" {
+		t.Errorf("product.main = %q, want ./cmd/pingd", c.Product.Main)
+	}
+}

@@ -490,6 +490,10 @@ func Detect(ctx context.Context, dir, main, mode string) (*Project, error) {
 	}
 	if main == "" && build != nil && build.Main != "" && !strings.Contains(build.Main, "...") {
 		main = build.Main
+		if strings.HasSuffix(main, ".go") {
+			// GoReleaser also takes the main file itself.
+			main = path.Dir(filepath.ToSlash(main))
+		}
 		if _, ok := mains[normalizeMain(main)]; !ok {
 			return nil, fmt.Errorf("svcship init: %s: the build %q has main %s, which is not a main package of this module (found: %s)", p.GoReleaserFile, build.ID, main, strings.Join(sortedKeys(mains), ", "))
 		}
