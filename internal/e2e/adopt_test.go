@@ -10,13 +10,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/svcship/svcship/internal/testtool"
 	"github.com/svcship/svcship/internal/winetest"
-	"github.com/svcship/svcship/internal/pipeline"
 )
 
 // TestAdoptThirdPartyProject is the adoption path of the README on a copy
@@ -35,7 +35,7 @@ func TestAdoptThirdPartyProject(t *testing.T) {
 	gitCommit(t, dir, "init", "-q")
 	gitCommit(t, dir, "remote", "add", "origin", "https://github.com/acme/pingd.git")
 	out := goCmd(ctx, t, dir, "run", "-mod=mod", "github.com/svcship/svcship/cmd/svcship", "init")
-	for _, want := range []string{"create          svcship.yaml", "create          magefile.go", "merge           .goreleaser.yaml", "goos += windows", "tool github.com/svcship/svcship/cmd/svcship-installer"} {
+	for _, want := range []string{"create          svcship.yaml", "create          magefile.go", "merge           .goreleaser.yaml", "builds[pingd]: goos += windows", "publishers += svcship-release", "goreleaser check: .goreleaser.yaml is valid", "tool github.com/svcship/svcship/cmd/svcship-installer"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("init output lacks %q:\n%s", want, out)
 		}
@@ -45,8 +45,11 @@ func TestAdoptThirdPartyProject(t *testing.T) {
 	}
 
 	// GoReleaser itself accepts the merged config.
-	if out := goCmd(ctx, t, dir, "run", pipeline.PinnedGoReleaser, "check"); !strings.Contains(out, "config is valid") && !strings.Contains(out, "1 configuration file(s) validated") {
-		t.Errorf("goreleaser check on the merged .goreleaser.yaml:\n%s", out)
+	bin := goreleaserDir(t)
+	check := exec.CommandContext(ctx, filepath.Join(bin, "goreleaser"), "check")
+	check.Dir = dir
+	if out, err := check.CombinedOutput(); err != nil || !strings.Contains(string(out), "1 configuration file(s) validated") {
+		t.Errorf("goreleaser check on the merged .goreleaser.yaml: %v\n%s", err, out)
 	}
 
 	// The maintainer tells the service where to listen, as they would.
@@ -56,7 +59,7 @@ func TestAdoptThirdPartyProject(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	y2 := strings.Replace(string(y), "  account: LocalSystem\n", fmt.Sprintf("  account: LocalSystem\n  arguments: [\"-addr\", \"127.0.0.1:%d\"]\n", port), 1)
+	y2 := strings.Replace(string(y), "  account: virtual\n", fmt.Sprintf("  account: virtual\n  arguments: [\"-addr\", \"127.0.0.1:%d\"]\n", port), 1)
 	if y2 == string(y) {
 		t.Fatalf("svcship.yaml has no account line to extend:\n%s", y)
 	}
@@ -71,6 +74,7 @@ func TestAdoptThirdPartyProject(t *testing.T) {
 
 	cmd := exec.CommandContext(ctx, "go", "tool", "mage", "snapshot")
 	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), pathWith(bin))
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go tool mage snapshot: %v\n%s", err, tail(string(b), 60))
 	}
@@ -99,6 +103,14 @@ func TestAdoptThirdPartyProject(t *testing.T) {
 		if st, err := os.Stat(p); err != nil || st.Size() == 0 {
 			t.Fatalf("%s: %v", p, err)
 		}
+	}
+	var entries []string
+	for _, e := range readArchive(t, zip) {
+		entries = append(entries, e.name)
+	}
+	slices.Sort(entries)
+	if want := []string{"README.md", "pingd.exe", "scripts/install.ps1", "scripts/uninstall.ps1", "svcship-installer.exe", "svcship.yaml"}; !slices.Equal(entries, want) {
+		t.Errorf("%s holds %v, want %v", filepath.Base(zip), entries, want)
 	}
 
 	// Under wine the MSI installs pingd in hosted mode and it answers.
@@ -161,7 +173,7 @@ func pingdWithSvcship(ctx context.Context, t *testing.T, name string) string {
 	return dir
 }
 
-func copyTree(t *testing.T, src, dst string) {
+func copyTree(t testing.TB, src, dst string) {
 	t.Helper()
 	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {

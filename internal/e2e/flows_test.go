@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -118,8 +119,10 @@ func TestReleaseOfTag(t *testing.T) {
 				t.Errorf("release tag %q draft %v prerelease %v, want tag %q, published, not a prerelease", rel.TagName, rel.Draft, rel.Prerelease, st.tag)
 			}
 			// GoReleaser's upload set: archives, SBOMs, checksums, and the
-			// extra files svcship adds (MSIs, detached signatures).
+			// extra files svcship adds (MSIs, detached signatures), and the
+			// winget manifests svcship writes for the MSIs.
 			want := append(wantChecksummed(st.version), "checksums.txt")
+			want = append(want, wingetManifests...)
 			for _, sig := range wantSignatures(st.version) {
 				want = append(want, sig)
 			}
@@ -131,8 +134,11 @@ func TestReleaseOfTag(t *testing.T) {
 					t.Errorf("asset %s in state %q", a.Name, a.State)
 				}
 				local := r.dist(a.Name)
-				if strings.HasSuffix(a.Name, ".p7s") {
+				switch {
+				case strings.HasSuffix(a.Name, ".p7s"):
 					local = r.dist("svcship", "signatures", a.Name)
+				case slices.Contains(wingetManifests, a.Name):
+					local = r.dist("winget", "svcshipproject.hellosvc", st.version, a.Name)
 				}
 				data, err := os.ReadFile(local)
 				if err != nil {
@@ -147,8 +153,39 @@ func TestReleaseOfTag(t *testing.T) {
 			if !slices.Equal(got, want) {
 				t.Errorf("release assets:\n  %v\nwant:\n  %v", got, want)
 			}
+			// The winget installer manifest names each MSI's digest.
+			manifest, err := os.ReadFile(r.dist("winget", "svcshipproject.hellosvc", st.version, "svcshipproject.hellosvc.installer.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range wantMSIs(st.version) {
+				data, err := os.ReadFile(r.dist(m))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !strings.Contains(strings.ToLower(string(manifest)), digest(data)) {
+					t.Errorf("the winget installer manifest lacks the sha256 of %s:\n%s", m, manifest)
+				}
+			}
 			for _, v := range srv.Violations() {
 				t.Errorf("fake GitHub: %s", v)
+			}
+
+			// svcship publish on the dist the release wrote reads the tag as
+			// the pipeline did and finds the release complete: a dry run
+			// plans nothing.
+			pub := exec.Command("go", "tool", "svcship", "publish", "--dry-run")
+			pub.Dir = dir
+			pub.Env = append(releaseEnv(t), "GITHUB_API_URL="+srv.URL+"/api/v3/")
+			pubOut, err := pub.CombinedOutput()
+			if err != nil {
+				t.Errorf("svcship publish --dry-run on the released dist: %v\n%s", err, tail(string(pubOut), 30))
+			}
+			if want := fmt.Sprintf("%-14s %s (already published and complete)", "none", st.tag); !strings.Contains(string(pubOut), want) {
+				t.Errorf("svcship publish --dry-run does not say %q:\n%s", want, tail(string(pubOut), 30))
+			}
+			if strings.Contains(string(pubOut), releaseToken) {
+				t.Error("svcship publish printed the token")
 			}
 
 			// The released files carry the tag's version.
@@ -163,6 +200,14 @@ func TestReleaseOfTag(t *testing.T) {
 			checkArchives(t, r, st.version)
 		})
 	}
+}
+
+// wingetManifests are the winget manifests of the hellosvc package
+// (PackageIdentifier <company without spaces>.<product>).
+var wingetManifests = []string{
+	"svcshipproject.hellosvc.installer.yaml",
+	"svcshipproject.hellosvc.locale.en-US.yaml",
+	"svcshipproject.hellosvc.yaml",
 }
 
 func digest(b []byte) string {
