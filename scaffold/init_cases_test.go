@@ -418,3 +418,58 @@ func TestInitBuildMainIsAFile(t *testing.T) {
 		t.Errorf("product.main = %q, want ./cmd/pingd", c.Product.Main)
 	}
 }
+
+// svcship.yaml and a magefile with the user's own targets are theirs once
+// written: a later init (say, after upgrading svcship) keeps them and
+// still brings the GoReleaser config up to date.
+func TestInitKeepsTheUsersSvcshipYAMLAndMagefile(t *testing.T) {
+	dir := copyProject(t)
+	if _, err := Init(context.Background(), Options{Dir: dir, SkipCheck: true}); err != nil {
+		t.Fatal(err)
+	}
+	yml := filepath.Join(dir, "svcship.yaml")
+	data, err := os.ReadFile(yml)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine := strings.Replace(string(data), "  account: virtual\n", "  account: virtual\n  arguments: [\"-addr\", \"127.0.0.1:9000\"]\n", 1)
+	if mine == string(data) {
+		t.Fatalf("no account line:\n%s", data)
+	}
+	mage := filepath.Join(dir, "magefile.go")
+	m, _ := os.ReadFile(mage)
+	myMage := string(m) + "\n// Lint runs the linters.\nfunc Lint() error { return nil }\n"
+	os.WriteFile(yml, []byte(mine), 0o644)
+	os.WriteFile(mage, []byte(myMage), 0o644)
+	// An svcship entry gone from the GoReleaser config comes back.
+	gr := filepath.Join(dir, ".goreleaser.yaml")
+	g, _ := os.ReadFile(gr)
+	os.WriteFile(gr, []byte(strings.Replace(string(g), "  use_existing_draft: true\n", "", 1)), 0o644)
+
+	var out bytes.Buffer
+	changes, err := Init(context.Background(), Options{Dir: dir, Stdout: &out, SkipCheck: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range changes {
+		want := "unchanged"
+		if c.Path == ".goreleaser.yaml" {
+			want = "merge"
+		}
+		if c.Action != want {
+			t.Errorf("%s: %s, want %s", c.Path, c.Action, want)
+		}
+	}
+	if !strings.Contains(out.String(), "unchanged       svcship.yaml\n                  - yours, kept as it is (--force writes svcship's again)") {
+		t.Errorf("report:\n%s", out.String())
+	}
+	if got, _ := os.ReadFile(yml); string(got) != mine {
+		t.Error("svcship.yaml changed")
+	}
+	if got, _ := os.ReadFile(mage); string(got) != myMage {
+		t.Error("magefile.go changed")
+	}
+	if got, _ := os.ReadFile(gr); !strings.Contains(string(got), "use_existing_draft: true") {
+		t.Error("use_existing_draft not restored")
+	}
+}

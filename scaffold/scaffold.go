@@ -205,6 +205,9 @@ func Init(ctx context.Context, opts Options) ([]Change, error) {
 			return nil, fmt.Errorf("svcship init: %w", err)
 		case bytes.Equal(old, files[n]):
 			add(Change{Path: n, Action: "unchanged"}, nil)
+		case !opts.Force && userOwned(n, old):
+			// Written by an earlier init and made the user's own since.
+			add(Change{Path: n, Action: "unchanged", Notes: []string{"yours, kept as it is (--force writes svcship's again)"}}, nil)
 		case opts.Force:
 			add(Change{Path: n, Action: "replace"}, files[n])
 		default:
@@ -336,6 +339,20 @@ func checkConfigs(ctx context.Context, opts Options, dir, name string, before, a
 		report = append(report, "goreleaser check: "+name+" is valid")
 	}
 	return report, nil
+}
+
+// userOwned reports whether a file svcship wrote once is now the user's:
+// svcship.yaml is their configuration once it is valid, and a magefile
+// that imports svcship's targets may hold targets of their own.
+func userOwned(name string, data []byte) bool {
+	switch name {
+	case config.FileName:
+		_, err := config.Parse(name, data)
+		return err == nil
+	case "magefile.go":
+		return bytes.Contains(data, []byte(`"github.com/svcship/svcship/targets"`))
+	}
+	return false
 }
 
 func sortedNames(m map[string][]byte) []string {
