@@ -1,4 +1,4 @@
-package main
+package installer
 
 import (
 	"log/slog"

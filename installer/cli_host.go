@@ -1,4 +1,4 @@
-package main
+package installer
 
 import (
 	"context"
@@ -13,12 +13,11 @@ import (
 
 	"github.com/svcship/svcship/config"
 	"github.com/svcship/svcship/host"
-	"github.com/svcship/svcship/installer"
 	"github.com/svcship/svcship/service"
 )
 
 // cmdHost is the service program in hosted mode: the service manager runs
-// `svcship-installer.exe host --config <svcship.yaml>`, and the host keeps
+// `svcship-exe host --config <svcship.yaml>`, and the host keeps
 // the product's ordinary executable running as a child process. Started
 // from a console it runs in the foreground until Ctrl-C.
 func cmdHost(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -27,31 +26,31 @@ func cmdHost(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cfgPath := fs.String("config", "", "svcship.yaml to read (default: the one beside this program)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return installer.ExitOK
+			return ExitOK
 		}
-		return installer.ExitUsage
+		return ExitUsage
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "svcship-installer host: unexpected argument %q\n", fs.Arg(0))
-		return installer.ExitUsage
+		return ExitUsage
 	}
 	if *cfgPath == "" {
 		exe, err := os.Executable()
 		if err != nil {
 			fmt.Fprintf(stderr, "svcship-installer host: %v\n", err)
-			return installer.ExitFailure
+			return ExitFailure
 		}
 		*cfgPath = filepath.Join(filepath.Dir(exe), config.FileName)
 	}
 	cfg, err := config.Load(*cfgPath)
 	if err != nil {
 		fmt.Fprintf(stderr, "svcship-installer host: %v\n", err)
-		return installer.ExitUsage
+		return ExitUsage
 	}
 	sopts, hopts, err := hostedOptions(cfg, os.Getenv)
 	if err != nil {
 		fmt.Fprintf(stderr, "svcship-installer host: %v\n", err)
-		return installer.ExitUsage
+		return ExitUsage
 	}
 	err = service.Run(ctx, sopts, func(ctx context.Context, ready func()) error {
 		hopts.Logger = service.Logger(ctx)
@@ -59,9 +58,9 @@ func cmdHost(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "svcship-installer host: %v\n", err)
-		return installer.ExitFailure
+		return ExitFailure
 	}
-	return installer.ExitOK
+	return ExitOK
 }
 
 // hostedOptions maps svcship.yaml onto the service runtime and the host.

@@ -1,4 +1,4 @@
-package main
+package installer
 
 import (
 	"context"
@@ -12,7 +12,6 @@ import (
 
 	"github.com/svcship/svcship/autostart"
 	"github.com/svcship/svcship/config"
-	"github.com/svcship/svcship/installer"
 )
 
 type autostartArgs []string
@@ -32,7 +31,7 @@ func (l *autostartArgs) Set(v string) error { *l = append(*l, v); return nil }
 func cmdAutostart(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || (args[0] != "add" && args[0] != "remove" && args[0] != "status") {
 		fmt.Fprintln(stderr, "usage: svcship-installer autostart add|remove|status [flags]")
-		return installer.ExitUsage
+		return ExitUsage
 	}
 	verb := args[0]
 	fs := flag.NewFlagSet("autostart "+verb, flag.ContinueOnError)
@@ -49,9 +48,9 @@ func cmdAutostart(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.Var(&progArgs, "arg", "argument passed to the program (repeatable)")
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return installer.ExitOK
+			return ExitOK
 		}
-		return installer.ExitUsage
+		return ExitUsage
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -69,7 +68,7 @@ func cmdAutostart(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		cfg, err := config.Load(path)
 		if err != nil {
 			fmt.Fprintf(stderr, "svcship-installer autostart: %v\n", err)
-			return installer.ExitUsage
+			return ExitUsage
 		}
 		if *name == "" {
 			*name = cfg.Product.Name
@@ -94,11 +93,11 @@ func cmdAutostart(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	sc, err := autostart.ParseScope(*scope)
 	if err != nil {
 		fmt.Fprintf(stderr, "svcship-installer autostart: %v\n", err)
-		return installer.ExitUsage
+		return ExitUsage
 	}
 	if *name == "" || (verb == "add" && *exe == "") {
 		fmt.Fprintln(stderr, "svcship-installer autostart: need --name and --exe (or a svcship.yaml)")
-		return installer.ExitUsage
+		return ExitUsage
 	}
 	entry := autostart.Entry{Name: *name, Command: *exe, Args: progArgs}
 
@@ -106,12 +105,12 @@ func cmdAutostart(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	case "run-key":
 		if *trigger == "startup" {
 			fmt.Fprintln(stderr, "svcship-installer autostart: a Run key starts at logon only; use --kind task for startup")
-			return installer.ExitUsage
+			return ExitUsage
 		}
 		reg, err := autostart.NewRegistry()
 		if err != nil {
 			fmt.Fprintf(stderr, "svcship-installer autostart: %v\n", err)
-			return installer.ExitFailure
+			return ExitFailure
 		}
 		return autostartRunKeyCmd(autostart.RunKeyManager{Reg: reg}, verb, sc, entry, stdout, stderr)
 	case "task":
@@ -120,7 +119,7 @@ func cmdAutostart(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return autostartTaskCmd(ctx, m, verb, t, stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "svcship-installer autostart: %q is not a kind (expected run-key or task)\n", *kind)
-	return installer.ExitUsage
+	return ExitUsage
 }
 
 func autostartFill(dst *string, v string) {
@@ -158,7 +157,7 @@ func autostartRunKeyCmd(m autostart.RunKeyManager, verb string, sc autostart.Sco
 		changed, err := m.Add(sc, e)
 		if err != nil {
 			fmt.Fprintf(stderr, "svcship-installer autostart: %v\n", err)
-			return installer.ExitFailure
+			return ExitFailure
 		}
 		if changed {
 			fmt.Fprintf(stdout, "%s: added to %s: %s\n", e.Name, where, e.CommandLine())
@@ -169,7 +168,7 @@ func autostartRunKeyCmd(m autostart.RunKeyManager, verb string, sc autostart.Sco
 		changed, err := m.Remove(sc, e.Name)
 		if err != nil {
 			fmt.Fprintf(stderr, "svcship-installer autostart: %v\n", err)
-			return installer.ExitFailure
+			return ExitFailure
 		}
 		if changed {
 			fmt.Fprintf(stdout, "%s: removed from %s\n", e.Name, where)
@@ -180,15 +179,15 @@ func autostartRunKeyCmd(m autostart.RunKeyManager, verb string, sc autostart.Sco
 		st, err := m.Status(sc, e)
 		if err != nil {
 			fmt.Fprintf(stderr, "svcship-installer autostart: %v\n", err)
-			return installer.ExitFailure
+			return ExitFailure
 		}
 		if !st.Installed {
 			fmt.Fprintf(stdout, "%s: not registered in %s\n", e.Name, where)
-			return installer.ExitNotInstalled
+			return ExitNotInstalled
 		}
 		fmt.Fprintf(stdout, "%s: registered in %s: %s\n", e.Name, where, st.Command)
 	}
-	return installer.ExitOK
+	return ExitOK
 }
 
 func autostartTaskCmd(ctx context.Context, m autostart.TaskManager, verb string, t autostart.Task, stdout, stderr io.Writer) int {
@@ -196,14 +195,14 @@ func autostartTaskCmd(ctx context.Context, m autostart.TaskManager, verb string,
 	case "add":
 		if err := m.Add(ctx, t); err != nil {
 			fmt.Fprintf(stderr, "svcship-installer autostart: %v\n", err)
-			return installer.ExitFailure
+			return ExitFailure
 		}
 		fmt.Fprintf(stdout, "%s: scheduled task registered (%s)\n", t.Name, autostartOr(string(t.Trigger), "logon"))
 	case "remove":
 		changed, err := m.Remove(ctx, t.Name)
 		if err != nil {
 			fmt.Fprintf(stderr, "svcship-installer autostart: %v\n", err)
-			return installer.ExitFailure
+			return ExitFailure
 		}
 		if changed {
 			fmt.Fprintf(stdout, "%s: scheduled task removed\n", t.Name)
@@ -214,15 +213,15 @@ func autostartTaskCmd(ctx context.Context, m autostart.TaskManager, verb string,
 		st, err := m.Status(ctx, t.Name)
 		if err != nil {
 			fmt.Fprintf(stderr, "svcship-installer autostart: %v\n", err)
-			return installer.ExitFailure
+			return ExitFailure
 		}
 		if !st.Installed {
 			fmt.Fprintf(stdout, "%s: no scheduled task\n", t.Name)
-			return installer.ExitNotInstalled
+			return ExitNotInstalled
 		}
 		fmt.Fprintf(stdout, "%s: scheduled task registered\n%s\n", t.Name, st.Command)
 	}
-	return installer.ExitOK
+	return ExitOK
 }
 
 func autostartOr(s, def string) string {
