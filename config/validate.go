@@ -285,6 +285,26 @@ func pathExt(p string) string {
 	return ""
 }
 
+// DefaultStopTimeout is service.stop_timeout when svcship.yaml sets none:
+// the service runtime, the installer and the MSI all use it.
+const DefaultStopTimeout = 20 * time.Second
+
+// DefaultRecovery is service.recovery when svcship.yaml sets none: restart
+// after 5s, 10s and 30s, forget failures after a day, and count non-crash
+// failures (a non-zero exit) too.
+func DefaultRecovery() Recovery {
+	t := true
+	return Recovery{
+		Actions: []FailureAction{
+			{Action: ActionRestart, Delay: Duration(5 * time.Second)},
+			{Action: ActionRestart, Delay: Duration(10 * time.Second)},
+			{Action: ActionRestart, Delay: Duration(30 * time.Second)},
+		},
+		ResetAfter:        Duration(24 * time.Hour),
+		OnNonCrashFailure: &t,
+	}
+}
+
 func (c *Config) applyDefaults() {
 	if c.Signing != nil {
 		c.Signing.Defaults()
@@ -319,21 +339,17 @@ func (c *Config) applyDefaults() {
 		s.EventSource = s.Name
 	}
 	if s.StopTimeout == 0 {
-		s.StopTimeout = Duration(20 * time.Second)
+		s.StopTimeout = Duration(DefaultStopTimeout)
 	}
+	def := DefaultRecovery()
 	if s.Recovery.Actions == nil {
-		s.Recovery.Actions = []FailureAction{
-			{Action: ActionRestart, Delay: Duration(5 * time.Second)},
-			{Action: ActionRestart, Delay: Duration(10 * time.Second)},
-			{Action: ActionRestart, Delay: Duration(30 * time.Second)},
-		}
+		s.Recovery.Actions = def.Actions
 	}
 	if s.Recovery.ResetAfter == 0 {
-		s.Recovery.ResetAfter = Duration(24 * time.Hour)
+		s.Recovery.ResetAfter = def.ResetAfter
 	}
 	if s.Recovery.OnNonCrashFailure == nil {
-		t := true
-		s.Recovery.OnNonCrashFailure = &t
+		s.Recovery.OnNonCrashFailure = def.OnNonCrashFailure
 	}
 	if s.Logs.MaxSize == 0 {
 		s.Logs.MaxSize = 10 << 20

@@ -279,17 +279,9 @@ func runInstall(ctx context.Context, env Env, cmd string, args []string) int {
 		s = FromConfig(cfg, env.Dir, cfgPath)
 	} else {
 		// No svcship.yaml: flags alone, with svcship.yaml's defaults.
-		t := true
 		s = Settings{Mode: config.ModeNative, Dir: env.Dir, Start: config.StartAuto, Account: config.AccountVirtual,
-			StopTimeout: 20 * time.Second,
-			Recovery: config.Recovery{
-				Actions: []config.FailureAction{
-					{Action: config.ActionRestart, Delay: config.Duration(5 * time.Second)},
-					{Action: config.ActionRestart, Delay: config.Duration(10 * time.Second)},
-					{Action: config.ActionRestart, Delay: config.Duration(30 * time.Second)},
-				},
-				ResetAfter: config.Duration(24 * time.Hour), OnNonCrashFailure: &t,
-			}}
+			StopTimeout: config.DefaultStopTimeout,
+			Recovery:    config.DefaultRecovery()}
 	}
 	if set["name"] {
 		s.Name = c.name

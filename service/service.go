@@ -91,7 +91,7 @@ const (
 // Defaults.
 const (
 	DefaultStartTimeout = 2 * time.Minute
-	DefaultStopTimeout  = 20 * time.Second
+	DefaultStopTimeout  = config.DefaultStopTimeout
 	DefaultLogMaxBytes  = 10 << 20
 	DefaultLogKeep      = 5
 )
