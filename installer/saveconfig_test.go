@@ -55,7 +55,7 @@ func TestSaveAndRestoreConfigAcrossUpgrade(t *testing.T) {
 	installed := dir + `\svcship.yaml`
 	edited := baseYAML + "  description: edited by the administrator\n"
 	files := memFiles{installed: edited}
-	env, out, errb := files.env(newFake())
+	env, _, errb := files.env(newFake())
 
 	if code := Main(context.Background(), env, []string{"save-config", "--from", installed, "--to", saved}); code != ExitOK {
 		t.Fatalf("save-config: exit %d: %s", code, errb)
@@ -78,7 +78,7 @@ func TestSaveAndRestoreConfigAcrossUpgrade(t *testing.T) {
 	f := newFake()
 	f.fakeFS = env.Sys.(*fakeSys).fakeFS
 	f.svcs["hellosvc"] = &fakeSvc{core: CoreConfig{DisplayName: "hellosvc", BinaryPath: `"` + dir + `\hellosvc.exe"`, Start: StartModeAuto, Account: `NT SERVICE\hellosvc`}}
-	env, out, errb = files.env(f)
+	env, out, errb := files.env(f)
 	if code := Main(context.Background(), env, []string{"configure", "--restore-config", saved}); code != ExitOK {
 		t.Fatalf("configure: exit %d: %s", code, errb)
 	}

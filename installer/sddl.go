@@ -105,7 +105,7 @@ func parseSDDL(s string) (securityDescriptor, error) {
 	sawDACL := false
 	for len(s) > 0 {
 		if len(s) < 2 || s[1] != ':' {
-			return sd, fmt.Errorf("security descriptor %q: expected O:, G:, D: or S:", s)
+			return sd, fmt.Errorf("security descriptor %q: expected a component O, G, D or S followed by a colon", s)
 		}
 		part := s[0]
 		s = s[2:]
@@ -148,7 +148,7 @@ func parseSDDL(s string) (securityDescriptor, error) {
 				sd.dacl = append(sd.dacl, ace{allow: typ == "A" || typ == "OA" || typ == "XA" || typ == "ZA", flags: f[1], mask: mask, sid: sidOf(f[5])})
 			}
 		default:
-			return sd, fmt.Errorf("security descriptor: unknown component %c:", part)
+			return sd, fmt.Errorf("security descriptor: unknown component %q (expected O, G, D or S)", part)
 		}
 	}
 	if !sawDACL {
