@@ -113,6 +113,8 @@ type vdb struct {
 	streams map[string][]byte // non-table streams by name
 	summary *SummaryInfo
 	out     []Finding
+	std     map[string]Table          // the standard schemas, built once per run
+	index   map[string]map[string]rec // table -> first key column -> row, built on first use
 }
 
 // Validate runs the rules on a database read back with Open and returns
@@ -198,6 +200,10 @@ func (w *Writer) validate() ([]Finding, error) {
 }
 
 func (d *vdb) run() {
+	d.std = map[string]Table{}
+	for _, t := range standardTables() {
+		d.std[t.Name] = t
+	}
 	for _, rule := range rules {
 		rule.check(d, rule.name)
 	}
@@ -295,14 +301,24 @@ func (d *vdb) recs(table string) []rec {
 	return out
 }
 
-// find returns the row of table whose first key column is key.
+// find returns the (first) row of table whose first key column is key.
 func (d *vdb) find(table, key string) (rec, bool) {
-	for _, r := range d.recs(table) {
-		if s, ok := r.row[0].(string); ok && s == key {
-			return r, true
-		}
+	if d.index == nil {
+		d.index = map[string]map[string]rec{}
 	}
-	return rec{}, false
+	m, ok := d.index[table]
+	if !ok {
+		m = map[string]rec{}
+		rs := d.recs(table)
+		for i := len(rs) - 1; i >= 0; i-- {
+			if s, ok := rs[i].row[0].(string); ok {
+				m[s] = rs[i]
+			}
+		}
+		d.index[table] = m
+	}
+	r, ok := m[key]
+	return r, ok
 }
 
 func (d *vdb) property(name string) (string, bool) {
@@ -704,7 +720,7 @@ func ice03(d *vdb, n string) {
 		}
 	} else {
 		for name := range d.tables {
-			st, ok := StandardTable(name)
+			st, ok := d.std[name]
 			if !ok {
 				continue
 			}
@@ -842,7 +858,7 @@ func ice06(d *vdb, n string) {
 		}
 	}
 	for name, t := range d.tables {
-		st, ok := StandardTable(name)
+		st, ok := d.std[name]
 		if !ok {
 			continue
 		}
