@@ -296,9 +296,38 @@ func (m *merger) merge(gc *grConfig) error {
 		return err
 	}
 	m.archives(wins)
+	m.sboms()
 	m.checksum()
 	m.release()
 	return nil
+}
+
+// sboms gives every binary a CycloneDX SBOM through GoReleaser's sboms
+// pipe, unless the project already configures SBOMs its own way (syft,
+// for instance). cyclonedx-gomod is a tool of the project (go.mod), so the
+// version is pinned and `go tool` needs no download at release time;
+// -noserial and -notimestamp keep the documents reproducible, and
+// -short-purls because cyclonedx-gomod v1.10.0 would stamp the build
+// machine's goos/goarch into every package URL.
+func (m *merger) sboms() {
+	if mapGet(m.root, "sboms") != nil {
+		return
+	}
+	entry := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	mapSet(entry, "id", scalar("svcship-binaries", "!!str"))
+	mapSet(entry, "artifacts", scalar("binary", "!!str"))
+	docs := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{scalar("{{ .Binary }}_{{ .Version }}_{{ .Os }}_{{ .Arch }}.cdx.json", "!!str")}}
+	mapSet(entry, "documents", docs)
+	mapSet(entry, "cmd", scalar("go", "!!str"))
+	args := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle}
+	for _, a := range []string{"tool", "cyclonedx-gomod", "bin", "-json", "-std", "-short-purls", "-noserial", "-notimestamp", "-version", "v{{ .Version }}", "-output", "$document", "$artifact"} {
+		args.Content = append(args.Content, scalar(a, "!!str"))
+	}
+	mapSet(entry, "args", args)
+	seq := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{entry}}
+	k := mapSetAfter(m.root, "sboms", seq, "archives")
+	k.HeadComment = marker + "a CycloneDX SBOM per binary (cyclonedx-gomod, a tool in go.mod)"
+	m.note("sboms: a CycloneDX SBOM per binary (cyclonedx-gomod)")
 }
 
 func (m *merger) before() {
