@@ -116,6 +116,23 @@ func runPublish(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	}
 
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	opts := publish.Options{
+		Owner: *owner, Repo: *repo, Tag: *tag,
+		Assets:      assets,
+		Concurrency: *concurrency,
+		DryRun:      *dryRun,
+		Out:         stdout,
+		UploadURL:   *uploadURL,
+		Getenv:      getenv,
+		Logger:      logger,
+	}
+	// A dist go tool mage release wrote: GoReleaser's release pipe made
+	// the draft with its name, notes and prerelease flag; keep them.
+	fromGoReleaser, err := pipeline.GoReleaserRelease(dir, distDir, &opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "svcship publish: %v\n", err)
+		return 2
+	}
 	var notes string
 	if *notesFile != "" {
 		b, err := os.ReadFile(*notesFile)
@@ -124,23 +141,16 @@ func runPublish(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 			return 2
 		}
 		notes = strings.TrimSpace(string(b))
+	} else if fromGoReleaser {
+		notes = ""
 	} else if notes, err = publish.ReleaseNotes(ctx, dir, *tag); err != nil {
 		// Notes are nice to have; a release without them is still a release.
 		logger.Warn("no release notes", "err", err)
 		notes = ""
 	}
 
-	res, err := publish.Publish(ctx, publish.Options{
-		Owner: *owner, Repo: *repo, Tag: *tag,
-		Assets:      assets,
-		Notes:       notes,
-		Concurrency: *concurrency,
-		DryRun:      *dryRun,
-		Out:         stdout,
-		UploadURL:   *uploadURL,
-		Getenv:      getenv,
-		Logger:      logger,
-	})
+	opts.Notes = notes
+	res, err := publish.Publish(ctx, opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "svcship %v\n", err)
 		if res.ReleaseID != 0 && res.Draft {

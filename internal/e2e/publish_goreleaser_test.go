@@ -170,6 +170,7 @@ func TestPublishWithGoReleaser(t *testing.T) {
 		})
 	})
 	t.Run("killed and re-run", func(t *testing.T) { p.killedAndRerun(t) })
+	t.Run("svcship publish finishes a failed publish", func(t *testing.T) { p.publishCommandFinishes(t) })
 	t.Run("re-run on a published release", func(t *testing.T) { p.rerunPublished(t) })
 	t.Run("release.draft keeps the draft", func(t *testing.T) { p.keepDraft(t) })
 	t.Run("token in no output", func(t *testing.T) { p.tokenNowhere(t) })
@@ -1053,6 +1054,64 @@ func (p *pubProject) killedAndRerun(t *testing.T) {
 	}
 	if !slices.Contains(uploaded, msi) {
 		t.Errorf("the re-run did not upload %s, whose upload was killed", msi)
+	}
+	pubCheckPublishOrder(t, recs)
+}
+
+// publishCommandFinishes: the svcship-release publisher fails for good on
+// one upload (403, which is not retried), so GoReleaser stops with the
+// release a draft; `svcship publish` on the dist that run left uploads
+// what is missing and publishes, keeping GoReleaser's name and notes.
+func (p *pubProject) publishCommandFinishes(t *testing.T) {
+	const tag = "v1.4.1"
+	p.tagNew(t, "fix: v1.4.1", tag)
+	p.srv.ResetRecords()
+	p.srv.SetFaults(func(r fakegithub.Request) *fakegithub.Fault {
+		if r.Route == "POST upload" && strings.HasSuffix(r.Asset, ".msi") {
+			return &fakegithub.Fault{Status: 403}
+		}
+		return nil
+	})
+	r := p.mage(t, "release")
+	p.srv.SetFaults(nil)
+	if r.err == nil {
+		t.Fatalf("go tool mage release succeeded although every MSI upload was refused:\n%s", pubTail(r.out, 30))
+	}
+	pubLogCounts(t, p.srv.Records())
+	rels := p.releasesFor(tag)
+	if len(rels) != 1 || !rels[0].Draft {
+		t.Fatalf("after the failed publish: %d releases for %s, want one draft", len(rels), tag)
+	}
+
+	p.srv.ResetRecords()
+	cmd := exec.Command("go", "tool", "svcship", "publish")
+	cmd.Dir = p.dir
+	cmd.Env = append(slices.Clone(p.env), "GITHUB_TOKEN="+pubToken, "GITHUB_API_URL="+p.srv.URL+"/api/v3/", "GITHUB_REPOSITORY="+pubOwner+"/"+pubRepo)
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	p.outs = append(p.outs, string(out))
+	if err != nil {
+		t.Fatalf("svcship publish: %v\n%s", err, out)
+	}
+	t.Logf("svcship publish took %v", time.Since(start).Round(time.Millisecond))
+	recs := p.srv.Records()
+	pubLogCounts(t, recs)
+	want := p.localAssets(t, "1.4.1")
+	rel := pubCheckRelease(t, p.releasesFor(tag), tag, want)
+	if rel.Draft {
+		t.Error("the release is still a draft")
+	}
+	if rel.Name != "Pub Service 1.4.1" || !strings.Contains(rel.Body, "Pub Service release notes.") || !strings.Contains(rel.Body, "fix: v1.4.1") {
+		t.Errorf("svcship publish replaced GoReleaser's name or notes: %q\n%s", rel.Name, rel.Body)
+	}
+	var uploaded []string
+	for _, r := range recs {
+		if r.Route == "POST upload" && r.Status == 201 {
+			uploaded = append(uploaded, r.Asset)
+		}
+	}
+	if want := []string{"pubsvc_1.4.1_windows_amd64.msi"}; !slices.Equal(uploaded, want) {
+		t.Errorf("svcship publish uploaded %v, want %v", uploaded, want)
 	}
 	pubCheckPublishOrder(t, recs)
 }

@@ -1,11 +1,15 @@
 package pipeline
 
 import (
-	"github.com/svcship/svcship/internal/gitinfo"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
+	"github.com/svcship/svcship/internal/gitinfo"
 	"github.com/svcship/svcship/publish"
 )
 
@@ -22,12 +26,13 @@ var releaseUploadable = []int{1, 2, 3, 6, 12, 13, 14, 15, 28, 33, 34, 36, 38, 39
 // the end of a run) plus svcship's MSIs and detached signatures, which
 // release.extra_files adds. It is for runs where the record publisher did
 // not run (a rebuild of a published release, `svcship publish`).
+//
+// GoReleaser writes artifacts.json only after its publishers succeed, so
+// a dist whose svcship-release publisher failed has none; the notes of
+// the svcship-assets publisher (<dist>/svcship/assets) say then exactly
+// what GoReleaser would have uploaded. The winget manifests the failed
+// publisher wrote (<dist>/winget/<id>/<version>/*.yaml) go with them.
 func UploadSet(dist string, _ GoReleaserConfig) ([]publish.Asset, error) {
-	as, err := ReadArtifacts(filepath.Join(dist, "artifacts.json"))
-	if err != nil {
-		return nil, err
-	}
-	root := filepath.Dir(dist)
 	seen := map[string]bool{}
 	var out []publish.Asset
 	add := func(name, path string) {
@@ -36,6 +41,20 @@ func UploadSet(dist string, _ GoReleaserConfig) ([]publish.Asset, error) {
 			out = append(out, publish.Asset{Name: name, Path: path})
 		}
 	}
+	as, err := ReadArtifacts(filepath.Join(dist, "artifacts.json"))
+	if errors.Is(err, fs.ErrNotExist) {
+		recorded, rerr := Recorded(filepath.Join(dist, "svcship", "assets"))
+		if rerr != nil {
+			return nil, fmt.Errorf("%w, and the svcship-assets publisher noted nothing either (%v)", err, rerr)
+		}
+		for _, a := range recorded {
+			add(a.Name, a.Path)
+		}
+		as = nil
+	} else if err != nil {
+		return nil, err
+	}
+	root := filepath.Dir(dist)
 	for _, a := range as {
 		if !slices.Contains(releaseUploadable, a.InternalType) {
 			continue
@@ -46,7 +65,7 @@ func UploadSet(dist string, _ GoReleaserConfig) ([]publish.Asset, error) {
 		}
 		add(a.Name, p)
 	}
-	for _, glob := range []string{filepath.Join(dist, "*.msi"), filepath.Join(dist, "svcship", "signatures", "*.p7s")} {
+	for _, glob := range []string{filepath.Join(dist, "*.msi"), filepath.Join(dist, "svcship", "signatures", "*.p7s"), filepath.Join(dist, "winget", "*", "*", "*.yaml")} {
 		matches, err := filepath.Glob(glob)
 		if err != nil {
 			return nil, err
@@ -57,6 +76,31 @@ func UploadSet(dist string, _ GoReleaserConfig) ([]publish.Asset, error) {
 	}
 	slices.SortFunc(out, func(a, b publish.Asset) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
+}
+
+// GoReleaserRelease fills in opts what publishing a dist that `go tool
+// mage release` wrote must keep from GoReleaser: its release pipe made the
+// draft (name_template, changelog, prerelease), so svcship only uploads and
+// undrafts, with the project's make_latest and discussion category, and
+// leaves a draft when the project's config asks for release.draft. It
+// reports false for a dist without GoReleaser's effective config.
+func GoReleaserRelease(root, dist string, opts *publish.Options) (bool, error) {
+	if _, err := os.Stat(filepath.Join(dist, "config.yaml")); errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	gc, err := ReadEffectiveConfig(dist)
+	if err != nil {
+		return false, err
+	}
+	keep, err := projectWantsDraft(root, gc)
+	if err != nil {
+		return false, err
+	}
+	opts.FromGoReleaser = true
+	opts.KeepDraft = keep
+	opts.MakeLatest = gc.Release.MakeLatest
+	opts.DiscussionCategory = gc.Release.DiscussionCategoryName
+	return true, nil
 }
 
 // GitHubRepo is gitinfo.GitHubRepo.
