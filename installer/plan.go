@@ -116,7 +116,7 @@ func Diff(s *Settings, cur *Current, sourceExists bool, scope Scope) (*Plan, err
 		}
 		if !strings.EqualFold(cur.Account, want.Account) {
 			if scope == ScopeOptional && kind == accountUser {
-				p.Skipped = append(p.Skipped, fmt.Sprintf("account %s is kept: a user account (%s) is set by the MSI with its password (SVCSHIP_SERVICE_PASSWORD), or by install", cur.Account, want.Account))
+				p.Skipped = append(p.Skipped, fmt.Sprintf("account %s is kept: a user account (%s) is set by the MSI with its password (the SERVICE_PASSWORD property), or by install", cur.Account, want.Account))
 			} else {
 				accountChanged = true
 				changes = append(changes, fmt.Sprintf("account %s -> %s", cur.Account, want.Account))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 
 	"github.com/svcship/svcship/msi"
 	"github.com/svcship/svcship/msi/cab"
@@ -67,6 +68,9 @@ func (p *pkg) write(w io.Writer) error {
 		}
 		schemas = append(schemas, t)
 		for _, r := range rows {
+			if err := checkColumns(t, r); err != nil {
+				return err
+			}
 			vals := make([]any, len(t.Columns))
 			for i, c := range t.Columns {
 				vals[i] = r[c.Name]
@@ -129,5 +133,27 @@ func (p *pkg) write(w io.Writer) error {
 		return fmt.Errorf("msipkg: write: %w", err)
 	}
 	p.warnings = mw.Findings()
+	return nil
+}
+
+// checkColumns refuses a row with a key that is not a column of its
+// table: a misspelled column name would otherwise become a silent NULL.
+func checkColumns(t msi.Table, r row) error {
+	for k := range r {
+		found := false
+		for _, c := range t.Columns {
+			if c.Name == k {
+				found = true
+				break
+			}
+		}
+		if !found {
+			var cols []string
+			for _, c := range t.Columns {
+				cols = append(cols, c.Name)
+			}
+			return fmt.Errorf("msipkg: internal: table %s has no column %q (columns: %s)", t.Name, k, strings.Join(cols, ", "))
+		}
+	}
 	return nil
 }
