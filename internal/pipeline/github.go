@@ -98,7 +98,7 @@ func GoReleaserRelease(root, dist string, opts *publish.Options) (bool, error) {
 	}
 	opts.FromGoReleaser = true
 	opts.KeepDraft = keep
-	opts.MakeLatest = gc.Release.MakeLatest
+	opts.MakeLatest = literalMakeLatest(gc.Release.MakeLatest, opts.Logger)
 	opts.DiscussionCategory = gc.Release.DiscussionCategoryName
 	return true, nil
 }

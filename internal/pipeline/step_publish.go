@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -195,7 +196,7 @@ func (publishStep) Run(ctx *Context) error {
 		UploadURL:          gc.GitHubURLs.Upload,
 		FromGoReleaser:     true,
 		KeepDraft:          keepDraft,
-		MakeLatest:         gc.Release.MakeLatest,
+		MakeLatest:         literalMakeLatest(gc.Release.MakeLatest, ctx.Log),
 		DiscussionCategory: gc.Release.DiscussionCategoryName,
 		Out:                ctx.Stdout,
 		Getenv:             ctx.Getenv,
@@ -225,6 +226,22 @@ func projectWantsDraft(root string, effective GoReleaserConfig) (bool, error) {
 		return false, err
 	}
 	return gc.Release.Draft, nil
+}
+
+// literalMakeLatest is release.make_latest as svcship can send it.
+// GoReleaser templates the field when it publishes, but svcship publishes
+// instead and cannot evaluate GoReleaser's templates; a template sent as
+// is would make GitHub refuse the publish (422) on every run, after every
+// upload. So a templated value is left to GitHub's default (latest by
+// date and version), with a warning.
+func literalMakeLatest(v string, log *slog.Logger) string {
+	if !strings.Contains(v, "{{") {
+		return v
+	}
+	if log != nil {
+		log.Warn("release.make_latest is a template, which svcship cannot evaluate: GitHub's default applies", "make_latest", v)
+	}
+	return ""
 }
 
 // errSkipRest ends a step list early without failing it.
