@@ -54,24 +54,26 @@ type Env struct {
 	Poll time.Duration
 }
 
-// Commands lists the commands Main handles.
-var commandHelp = []struct{ name, help string }{
-	{"install", "create the service, or update it to match the settings; starts it (auto start)"},
-	{"configure", "apply the settings an MSI cannot (description, delayed start, recovery, SID type, environment, event source)"},
-	{"uninstall", "stop and delete the service, its event source and log folder (--purge: also its data)"},
-	{"start", "start the service and wait until it runs"},
-	{"stop", "stop the service and wait until it has stopped"},
-	{"restart", "stop, then start the service"},
-	{"status", "show the service's state and settings (--json for machines)"},
-	{"save-config", "keep a copy of svcship.yaml across an MSI upgrade (the MSI runs it)"},
-	{"doctor", "say what is wrong with the service and how to fix it (--json for machines)"},
+// commandHelp lists the commands Main handles, for Usage.
+func commandHelp() []struct{ name, help string } {
+	return []struct{ name, help string }{
+		{"install", "create the service, or update it to match the settings; starts it (auto start)"},
+		{"configure", "apply the settings an MSI cannot (description, delayed start, recovery, SID type, environment, event source)"},
+		{"uninstall", "stop and delete the service, its event source and log folder (--purge: also its data)"},
+		{"start", "start the service and wait until it runs"},
+		{"stop", "stop the service and wait until it has stopped"},
+		{"restart", "stop, then start the service"},
+		{"status", "show the service's state and settings (--json for machines)"},
+		{"save-config", "keep a copy of svcship.yaml across an MSI upgrade (the MSI runs it)"},
+		{"doctor", "say what is wrong with the service and how to fix it (--json for machines)"},
+	}
 }
 
 // Usage prints the command list.
 func Usage(w io.Writer, extra ...string) {
 	fmt.Fprintln(w, "usage: svcship-installer <command> [flags]")
 	fmt.Fprintln(w, "\ncommands:")
-	for _, c := range commandHelp {
+	for _, c := range commandHelp() {
 		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.help)
 	}
 	for _, e := range extra {

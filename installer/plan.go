@@ -49,15 +49,6 @@ type Plan struct {
 // Empty reports whether nothing needs to change.
 func (p *Plan) Empty() bool { return len(p.Ops) == 0 }
 
-// Kinds returns the kinds of the operations, in order.
-func (p *Plan) Kinds() []OpKind {
-	var ks []OpKind
-	for _, o := range p.Ops {
-		ks = append(ks, o.Kind)
-	}
-	return ks
-}
-
 // Scope selects which settings a plan covers.
 type Scope int
 

@@ -84,7 +84,8 @@ func DecodeStreamName(enc string) (name string, table bool) {
 	return b.String(), table
 }
 
-// checkStreamName reports whether name (already encoded) fits a CFB entry.
+// checkEncoded reports whether a stream name, already encoded as enc,
+// fits a CFB entry.
 func checkEncoded(name, enc string) error {
 	if n := len(utf16.Encode([]rune(enc))); n > cfb.MaxNameLen {
 		return fmt.Errorf("stream name %q encodes to %d UTF-16 code units, limit %d", name, n, cfb.MaxNameLen)

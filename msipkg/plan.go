@@ -786,7 +786,6 @@ func truncate(s string, n int) string {
 	return string(r[:n])
 }
 
-// digest hashes every row and file, in a fixed order.
 // serviceRows describes the Windows service (ServiceInstall, ServiceControl,
 // the event source) and returns the component that carries it.
 func (p *pkg) serviceRows(svc config.Service, props *[][2]string) (string, error) {
@@ -858,6 +857,8 @@ func (p *pkg) serviceRows(svc config.Service, props *[][2]string) (string, error
 	return svcComp, nil
 }
 
+// digest hashes every row and file, in a fixed order: the PackageCode is
+// derived from it, so any change to the package gives a new one.
 func (p *pkg) digest() string {
 	h := sha256.New()
 	tables := make([]string, 0, len(p.tables))

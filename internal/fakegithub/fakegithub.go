@@ -280,20 +280,6 @@ func (s *Server) AddRelease(owner, repo string, rel Release) int64 {
 	return r.ID
 }
 
-// AddAsset seeds an asset on a release and returns its ID. State defaults
-// to "uploaded".
-func (s *Server) AddAsset(owner, repo string, releaseID int64, a Asset) int64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rel := s.repoLocked(owner, repo).releases[releaseID]
-	if rel == nil {
-		panic(fmt.Sprintf("fakegithub: no release %d", releaseID))
-	}
-	id := s.addAssetLocked(rel, a)
-	s.observeLocked("seed")
-	return id
-}
-
 func (s *Server) addAssetLocked(rel *Release, a Asset) int64 {
 	s.nextID++
 	a.ID = s.nextID

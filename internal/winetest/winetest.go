@@ -174,8 +174,9 @@ func runToFiles(cmd *exec.Cmd, dir string) (stdout, stderr string, err error) {
 	return string(o), string(e), runErr
 }
 
-// Start starts exe in the background. Its stdout and stderr go to a log file
-// (see LogPath); the process is killed at cleanup.
+// Start starts exe in the background. Its stdout and stderr go to
+// <logs>/<n>-<exe>.log, n counting the processes started from 1; the
+// process is killed at cleanup.
 func (p *Prefix) Start(exe string, args ...string) (*exec.Cmd, error) {
 	cmd := p.Command(context.Background(), exe, args...)
 	p.mu.Lock()
@@ -193,12 +194,6 @@ func (p *Prefix) Start(exe string, args ...string) (*exec.Cmd, error) {
 		return nil, err
 	}
 	return cmd, nil
-}
-
-// LogPath is the file that receives output of the n-th process started with
-// Start (counting from 1).
-func (p *Prefix) LogPath(n int, exe string) string {
-	return filepath.Join(p.logs, fmt.Sprintf("%02d-%s.log", n, sanitize(filepath.Base(strings.ReplaceAll(exe, `\`, "/")))))
 }
 
 // StartCmd starts cmd (usually from Command) and kills it at cleanup.
