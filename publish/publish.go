@@ -557,7 +557,11 @@ func (p *publisher) run(ctx context.Context, locals []localAsset) (Result, error
 
 	if p.opts.DryRun {
 		for _, d := range decisions {
-			res.Plan = append(res.Plan, Step{Action: d.action, Name: d.local.Name, Detail: d.detail})
+			detail := d.detail
+			if d.action == "replace" && !draft {
+				detail += "; the release is published, so a real run refuses"
+			}
+			res.Plan = append(res.Plan, Step{Action: d.action, Name: d.local.Name, Detail: detail})
 		}
 		switch {
 		case draft:

@@ -1,3 +1,8 @@
+// The kill test signals a process group and reads /proc; the Linux job
+// runs these tests.
+
+//go:build linux
+
 package e2e
 
 // Publishing with GoReleaser in the loop: a small project that adopts
