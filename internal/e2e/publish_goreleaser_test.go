@@ -175,6 +175,7 @@ func TestPublishWithGoReleaser(t *testing.T) {
 		})
 	})
 	t.Run("killed and re-run", func(t *testing.T) { p.killedAndRerun(t) })
+	t.Run("lost answer to GoReleaser's draft creation", func(t *testing.T) { p.lostCreate(t) })
 	t.Run("svcship publish finishes a failed publish", func(t *testing.T) { p.publishCommandFinishes(t) })
 	t.Run("re-run on a published release", func(t *testing.T) { p.rerunPublished(t) })
 	t.Run("release.draft keeps the draft", func(t *testing.T) { p.keepDraft(t) })
@@ -1059,6 +1060,49 @@ func (p *pubProject) killedAndRerun(t *testing.T) {
 	}
 	if !slices.Contains(uploaded, msi) {
 		t.Errorf("the re-run did not upload %s, whose upload was killed", msi)
+	}
+	pubCheckPublishOrder(t, recs)
+}
+
+// lostCreate: GoReleaser's request that creates the draft succeeds but its
+// answer is lost, so GoReleaser (which does not retry it) fails; the
+// re-run finds that draft, GoReleaser reuses it and svcship publishes it:
+// still one release for the tag.
+func (p *pubProject) lostCreate(t *testing.T) {
+	const tag = "v1.4.2"
+	p.tagNew(t, "fix: v1.4.2", tag)
+	p.srv.ResetRecords()
+	p.srv.SetFaults(func(r fakegithub.Request) *fakegithub.Fault {
+		if r.Route == "POST releases" {
+			return &fakegithub.Fault{DropResponse: true}
+		}
+		return nil
+	})
+	r := p.mage(t, "release")
+	p.srv.SetFaults(nil)
+	if r.err == nil {
+		t.Fatalf("go tool mage release succeeded although GoReleaser never learnt the draft's id:\n%s", pubTail(r.out, 30))
+	}
+	pubLogCounts(t, p.srv.Records())
+	rels := p.releasesFor(tag)
+	if len(rels) != 1 || !rels[0].Draft || len(rels[0].Assets) != 0 {
+		t.Fatalf("after the lost answer: %d releases for %s, want one empty draft", len(rels), tag)
+	}
+	draftID := rels[0].ID
+
+	p.srv.ResetRecords()
+	p.release(t)
+	recs := p.srv.Records()
+	pubLogCounts(t, recs)
+	rel := pubCheckRelease(t, p.releasesFor(tag), tag, p.localAssets(t, "1.4.2"))
+	if rel.ID != draftID || rel.Draft {
+		t.Errorf("release %d (draft=%v) for %s, want the draft %d published", rel.ID, rel.Draft, tag, draftID)
+	}
+	if rel.Name != "Pub Service 1.4.2" {
+		t.Errorf("release name %q, want GoReleaser's %q", rel.Name, "Pub Service 1.4.2")
+	}
+	if n := pubCountRoute(recs, "POST releases", 201); n != 0 {
+		t.Errorf("the re-run created %d releases, want 0", n)
 	}
 	pubCheckPublishOrder(t, recs)
 }
