@@ -193,7 +193,7 @@ func readGR(t *testing.T, path string) (grBuilt, string) {
 
 const (
 	wantBefore    = "go tool svcship goreleaser before --version={{ .Version }} --tag={{ .Tag }} --date={{ .CommitDate }} --project={{ .ProjectName }}"
-	wantBuildHook = `{{ if eq .Os "windows" }}go tool svcship goreleaser build --dist=dist --path={{ .Path }} --arch={{ .Arch }} --target={{ .Target }} --version={{ .Version }} --tag={{ .Tag }} --date={{ .CommitDate }} --commit={{ .FullCommit }} --project={{ .ProjectName }} --snapshot={{ .IsSnapshot }}{{ end }}`
+	wantBuildHook = `{{ if eq .Os "windows" }}go tool svcship goreleaser build --dist=dist --path={{ replace .Path "\\" "/" }} --arch={{ .Arch }} --target={{ .Target }} --version={{ .Version }} --tag={{ .Tag }} --date={{ .CommitDate }} --commit={{ .FullCommit }} --project={{ .ProjectName }} --snapshot={{ .IsSnapshot }}{{ end }}`
 	wantFilesSrc  = "dist/svcship/{{ .Os }}_{{ .Arch }}/**"
 	wantSkip      = `{{ if index .Env "SVCSHIP_PUBLISH" }}true{{ else }}false{{ end }}`
 )

@@ -217,7 +217,7 @@ func (m *merger) beforeHook() string {
 
 func (m *merger) buildHook() string {
 	return `{{ if eq .Os "windows" }}go tool svcship goreleaser build --dist=` + m.dist +
-		` --path={{ .Path }} --arch={{ .Arch }} --target={{ .Target }} --version={{ .Version }} --tag={{ .Tag }} --date={{ .CommitDate }} --commit={{ .FullCommit }} --project={{ .ProjectName }} --snapshot={{ .IsSnapshot }}{{ end }}`
+		` --path={{ replace .Path "\\" "/" }} --arch={{ .Arch }} --target={{ .Target }} --version={{ .Version }} --tag={{ .Tag }} --date={{ .CommitDate }} --commit={{ .FullCommit }} --project={{ .ProjectName }} --snapshot={{ .IsSnapshot }}{{ end }}`
 }
 
 // buildHookNode is the map form, with output: true so svcship's progress
@@ -759,7 +759,9 @@ func (m *merger) publishers(rel, relFiles *yaml.Node) {
 	assets := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 	assets.HeadComment = marker + "record every file GoReleaser would upload (runs once per artifact)"
 	mapSet(assets, "name", scalar(assetsPub, "!!str"))
-	mapSet(assets, "cmd", scalar("go tool svcship goreleaser record --dist="+m.dist+" --name={{ .ArtifactName }} --path={{ .ArtifactPath }}", "!!str"))
+	// Paths go through replace: GoReleaser splits hook commands like a
+	// shell, so the backslashes of a Windows path would vanish.
+	mapSet(assets, "cmd", scalar("go tool svcship goreleaser record --dist="+m.dist+` --name={{ .ArtifactName }} --path={{ replace .ArtifactPath "\\" "/" }}`, "!!str"))
 	mapSet(assets, "checksum", scalar("true", "!!bool"))
 	mapSet(assets, "signature", scalar("true", "!!bool"))
 	if ids := mapGet(rel, "ids"); ids != nil && ids.Kind == yaml.SequenceNode && len(ids.Content) > 0 {
