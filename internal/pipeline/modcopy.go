@@ -80,7 +80,7 @@ func substituteModule(ctx *Context, pl listedPackage, env []string) (string, str
 }
 
 // copyTree copies the regular files under src to dst, writable, skipping
-// version-control folders.
+// version-control folders, tests and test data.
 func copyTree(src, dst string) error {
 	return filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
 		if err != nil {
@@ -92,12 +92,14 @@ func copyTree(src, dst string) error {
 		}
 		target := filepath.Join(dst, rel)
 		if d.IsDir() {
-			if d.Name() == ".git" || d.Name() == "dist" && rel == "dist" {
+			// Tests and their data are not part of a build (svcship's own
+			// testdata holds thousands of files).
+			if d.Name() == ".git" || d.Name() == "testdata" || d.Name() == "dist" && rel == "dist" {
 				return filepath.SkipDir
 			}
 			return os.MkdirAll(target, 0o755)
 		}
-		if !d.Type().IsRegular() {
+		if !d.Type().IsRegular() || strings.HasSuffix(d.Name(), "_test.go") {
 			return nil
 		}
 		data, err := os.ReadFile(p)

@@ -93,6 +93,9 @@ func (resourcesStep) Run(ctx *Context) error {
 	if n == 0 {
 		ctx.Log.Warn("no build in " + relPath(ctx.Root, path) + " targets windows: nothing to stamp")
 	}
+	if ctx.Config.Product.License == "" {
+		ctx.Log.Warn("product.license is not set in svcship.yaml: releases will carry no winget manifests (winget requires a license)")
+	}
 	return nil
 }
 

@@ -129,6 +129,11 @@ func (wingetStep) Run(ctx *Context) error {
 	if err != nil {
 		return err
 	}
+	if cfg.Product.License == "" {
+		// The before hook said so already; a release is no place to fail.
+		ctx.Log.Warn("no winget manifests: winget requires a license (set product.license in svcship.yaml)")
+		return nil
+	}
 	meta, err := ReadMetadata(ctx.Dist)
 	if err != nil {
 		return err
