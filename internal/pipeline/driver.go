@@ -154,6 +154,9 @@ func (d *driver) checkConfig(context.Context) error {
 		return err
 	}
 	d.cfg = cfg
+	if cfg.Product.License == "" && !d.opts.Snapshot {
+		d.log.Warn("product.license is not set in svcship.yaml: this release will carry no winget manifests (winget requires a license)")
+	}
 	d.grConfig = FindProjectConfig(d.root)
 	if d.grConfig == "" {
 		return fmt.Errorf("no GoReleaser config in %s (looked for %s): run `svcship init`", d.root, strings.Join(ConfigNames(), ", "))
