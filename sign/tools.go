@@ -5,7 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
+	"github.com/svcship/svcship/internal/atomicfile"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -165,7 +165,7 @@ func (s *Signer) signOsslsigncode(ctx context.Context, tmp, in, out string) erro
 
 // signCommand copies in to out and runs the signer command on out.
 func (s *Signer) signCommand(ctx context.Context, in, out string) error {
-	if err := copyFile(in, out); err != nil {
+	if err := atomicfile.CopyNew(in, out, 0o600); err != nil {
 		return err
 	}
 	args, err := s.commandArgs(CommandData{
@@ -180,23 +180,6 @@ func (s *Signer) signCommand(ctx context.Context, in, out string) error {
 		return fmt.Errorf("the signer command [%s] failed: %w: %s", s.redact(strings.Join(s.Command, " ")), err, strings.TrimSpace(text))
 	}
 	return nil
-}
-
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }
 
 // check makes sure path carries an Authenticode signature whose digest

@@ -51,3 +51,23 @@ func WriteFile(path string, data []byte, perm os.FileMode) error {
 		return err
 	})
 }
+
+// CopyNew copies src to dst, which must not exist yet (O_EXCL: a file
+// someone planted there is never written through), with mode perm.
+// Unlike Write it is not atomic: callers copy into folders of their own.
+func CopyNew(src, dst string, perm os.FileMode) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}

@@ -61,3 +61,32 @@ func assertOnly(t *testing.T, dir string, names ...string) {
 		t.Fatalf("folder holds %v, want %v", got, names)
 	}
 }
+
+func TestCopyNewRefusesAnExistingTarget(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	if err := os.WriteFile(src, []byte("content"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dst := filepath.Join(dir, "dst")
+	if err := CopyNew(src, dst, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(dst)
+	if err != nil || string(got) != "content" {
+		t.Fatalf("copy = %q, %v", got, err)
+	}
+	if st, _ := os.Stat(dst); st.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v, want 0600", st.Mode().Perm())
+	}
+	// A planted target is not written through.
+	if err := os.WriteFile(dst, []byte("planted"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := CopyNew(src, dst, 0o600); err == nil {
+		t.Error("CopyNew wrote over an existing file")
+	}
+	if got, _ := os.ReadFile(dst); string(got) != "planted" {
+		t.Errorf("existing target changed to %q", got)
+	}
+}

@@ -6,7 +6,7 @@ import (
 	_ "embed"
 	"encoding/hex"
 	"fmt"
-	"io"
+	"github.com/svcship/svcship/internal/atomicfile"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -188,20 +188,7 @@ func copyPrefix(src, dst string) error {
 }
 
 func copyFile(src, dst string, info fs.FileInfo) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, info.Mode().Perm())
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	if err := out.Close(); err != nil {
+	if err := atomicfile.CopyNew(src, dst, info.Mode().Perm()); err != nil {
 		return err
 	}
 	return os.Chtimes(dst, info.ModTime(), info.ModTime())
