@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/svcship/svcship/internal/gitinfo"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -114,19 +115,7 @@ func ReleaseNotes(ctx context.Context, dir, tag string) (string, error) {
 	return NotesFromGit(ctx, dir, tag)
 }
 
+// git is gitinfo.Run: one way svcship runs git.
 func git(ctx context.Context, dir string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, "git", args...)
-	cmd.Dir = dir
-	// Keep the user's pager and locale out of parsed output.
-	cmd.Env = append(os.Environ(), "GIT_PAGER=cat", "LC_ALL=C", "GIT_TERMINAL_PROMPT=0")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		if msg := strings.TrimSpace(stderr.String()); msg != "" {
-			return "", fmt.Errorf("git %s: %w: %s", args[0], err, msg)
-		}
-		return "", fmt.Errorf("git %s: %w", args[0], err)
-	}
-	return string(out), nil
+	return gitinfo.Run(ctx, dir, args...)
 }

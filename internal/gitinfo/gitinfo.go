@@ -25,11 +25,12 @@ func Run(ctx context.Context, dir string, args ...string) (string, error) {
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {
-		msg := strings.TrimSpace(errb.String())
-		if msg == "" {
-			msg = err.Error()
+		// The *exec.ExitError stays wrapped: callers tell "git said no"
+		// (a missing tag) from "git did not run".
+		if msg := strings.TrimSpace(errb.String()); msg != "" {
+			return "", fmt.Errorf("git %s: %s (%w)", strings.Join(args, " "), msg, err)
 		}
-		return "", fmt.Errorf("git %s: %s", strings.Join(args, " "), msg)
+		return "", fmt.Errorf("git %s: %w", strings.Join(args, " "), err)
 	}
 	return strings.TrimSpace(out.String()), nil
 }
