@@ -21,6 +21,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"github.com/svcship/svcship/internal/gitinfo"
 	"io"
 	"os"
 	"os/exec"
@@ -472,9 +473,10 @@ func Detect(ctx context.Context, dir, main, mode string) (*Project, error) {
 		return nil, err
 	}
 	var remoteRepo string
-	if remote, err := gitOutput(ctx, dir, "remote", "get-url", "origin"); err == nil {
-		if owner, repo, ok := parseGitHub(remote); ok {
-			p.GitHub = owner + "/" + repo
+	if remote, err := gitinfo.Run(ctx, dir, "remote", "get-url", "origin"); err == nil && strings.Contains(remote, "github.com") {
+		if r := gitinfo.RepoFromRemote(remote); r != "" {
+			owner, repo, _ := strings.Cut(r, "/")
+			p.GitHub = r
 			p.Homepage = "https://github.com/" + p.GitHub
 			p.Company = owner
 			remoteRepo = repo
@@ -572,7 +574,7 @@ func Detect(ctx context.Context, dir, main, mode string) (*Project, error) {
 	}
 
 	if p.Company == "" {
-		if name, err := gitOutput(ctx, dir, "config", "user.name"); err == nil && name != "" {
+		if name, err := gitinfo.Run(ctx, dir, "config", "user.name"); err == nil && name != "" {
 			p.Company = name
 		} else {
 			p.Company = p.Name + " authors"
@@ -690,23 +692,6 @@ func sanitizeName(s string) string {
 		s = s[:64]
 	}
 	return s
-}
-
-var githubRemote = regexp.MustCompile(`github\.com[:/]([A-Za-z0-9][A-Za-z0-9-]*)/([A-Za-z0-9._-]+?)(?:\.git)?/?$`)
-
-func parseGitHub(remote string) (owner, repo string, ok bool) {
-	m := githubRemote.FindStringSubmatch(strings.TrimSpace(remote))
-	if m == nil {
-		return "", "", false
-	}
-	return m[1], m[2], true
-}
-
-func gitOutput(ctx context.Context, dir string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, "git", args...)
-	cmd.Dir = dir
-	out, err := cmd.Output()
-	return strings.TrimSpace(string(out)), err
 }
 
 // yamlScalar quotes s when YAML would read it as something else.
