@@ -13,6 +13,7 @@ package installer
 
 import (
 	"errors"
+	"github.com/svcship/svcship/internal/svcstate"
 	"time"
 )
 
@@ -132,39 +133,20 @@ type Current struct {
 	Environment      []string // KEY=value lines of the registry Environment value
 }
 
-// State is a service's run state.
-type State uint32
+// State is a service's run state (internal/svcstate, shared with the
+// service runtime).
+type State = svcstate.State
 
-// Values match SERVICE_* states.
+// The states, as the service runtime names them too.
 const (
-	StateStopped         State = 1
-	StateStartPending    State = 2
-	StateStopPending     State = 3
-	StateRunning         State = 4
-	StateContinuePending State = 5
-	StatePausePending    State = 6
-	StatePaused          State = 7
+	StateStopped         = svcstate.Stopped
+	StateStartPending    = svcstate.StartPending
+	StateStopPending     = svcstate.StopPending
+	StateRunning         = svcstate.Running
+	StateContinuePending = svcstate.ContinuePending
+	StatePausePending    = svcstate.PausePending
+	StatePaused          = svcstate.Paused
 )
-
-func (s State) String() string {
-	switch s {
-	case StateStopped:
-		return "stopped"
-	case StateStartPending:
-		return "start-pending"
-	case StateStopPending:
-		return "stop-pending"
-	case StateRunning:
-		return "running"
-	case StateContinuePending:
-		return "continue-pending"
-	case StatePausePending:
-		return "pause-pending"
-	case StatePaused:
-		return "paused"
-	}
-	return "unknown"
-}
 
 // RunStatus is SERVICE_STATUS_PROCESS in short.
 type RunStatus struct {

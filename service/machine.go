@@ -4,35 +4,23 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/svcship/svcship/internal/svcstate"
 	"log/slog"
 	"time"
 )
 
-// State is a service state as reported to the service manager. The values
-// match the Windows SERVICE_* constants so the Windows adapter can convert
-// them directly.
-type State uint32
+// State is a service state as reported to the service manager: the
+// Windows SERVICE_* values, so the Windows adapter converts them directly.
+// The installer reads the same states (internal/svcstate).
+type State = svcstate.State
 
+// The states a service reports.
 const (
-	Stopped      State = 1
-	StartPending State = 2
-	StopPending  State = 3
-	Running      State = 4
+	Stopped      = svcstate.Stopped
+	StartPending = svcstate.StartPending
+	StopPending  = svcstate.StopPending
+	Running      = svcstate.Running
 )
-
-func (s State) String() string {
-	switch s {
-	case Stopped:
-		return "Stopped"
-	case StartPending:
-		return "StartPending"
-	case StopPending:
-		return "StopPending"
-	case Running:
-		return "Running"
-	}
-	return fmt.Sprintf("State(%d)", uint32(s))
-}
 
 // Accepts is the set of controls accepted, as SERVICE_ACCEPT_* bits.
 type Accepts uint32
