@@ -312,7 +312,7 @@ func TestBadInput(t *testing.T) {
 			f.spec.AppBinary = filepath.Join(f.dir, "README.txt")
 		}, "is not a Windows executable"},
 		{"wrong arch", func(t *testing.T, f *fixture) { f.spec.Arch = "arm64" }, "not Arm64"},
-		{"unknown arch", func(t *testing.T, f *fixture) { f.spec.Arch = "mips" }, `arch "mips" is not amd64, 386 or arm64`},
+		{"unknown arch", func(t *testing.T, f *fixture) { f.spec.Arch = "mips" }, `arch: "mips" is not a Windows architecture svcship ships (expected amd64, arm64, 386)`},
 		{"malformed GUID", func(t *testing.T, f *fixture) {
 			f.spec.Config.Packaging.UpgradeCode = "{6D3C1E55-2B1F-4C8A-9E0D-7A1B2C3D4E5}"
 		}, "packaging.upgrade_code"},

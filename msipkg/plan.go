@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/svcship/svcship/internal/winarch"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -106,18 +107,18 @@ type archInfo struct {
 }
 
 func lookupArch(arch string) (archInfo, error) {
-	switch arch {
-	case "amd64":
-		// Schema 500 everywhere: MsiLockPermissionsEx (the install
-		// folder's DACL) needs Windows Installer 5.0 (Windows 7 and later).
-		return archInfo{"x64;1033", 500, "ProgramFiles64Folder", comp64, pe.IMAGE_FILE_MACHINE_AMD64, "x64"}, nil
-	case "arm64":
-		// Arm64 packages need Windows Installer 5.0 (schema 500).
-		return archInfo{"Arm64;1033", 500, "ProgramFiles64Folder", comp64, pe.IMAGE_FILE_MACHINE_ARM64, "Arm64"}, nil
-	case "386":
-		return archInfo{"Intel;1033", 500, "ProgramFilesFolder", 0, pe.IMAGE_FILE_MACHINE_I386, "x86"}, nil
+	a, err := winarch.Lookup(arch)
+	if err != nil {
+		return archInfo{}, inputErr("arch: %v", err)
 	}
-	return archInfo{}, inputErr("arch %q is not amd64, 386 or arm64", arch)
+	comp := 0
+	if a.Is64 {
+		comp = comp64
+	}
+	// Schema 500 everywhere: MsiLockPermissionsEx (the install folder's
+	// DACL) needs Windows Installer 5.0 (Windows 7 and later), and Arm64
+	// packages need it anyway.
+	return archInfo{a.MSIPlatform + ";1033", 500, a.ProgramFiles, comp, a.Machine, a.Display}, nil
 }
 
 // payloadFile is one file installed into INSTALLDIR.
