@@ -64,7 +64,7 @@ import (
 	"time"
 
 	"github.com/svcship/svcship/config"
-	"github.com/svcship/svcship/rotate"
+	"github.com/svcship/svcship/internal/rotate"
 )
 
 // App is the program. It must call ready once it serves, and return when

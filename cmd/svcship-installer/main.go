@@ -13,7 +13,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/svcship/svcship/installer"
+	"github.com/svcship/svcship/internal/installer"
 )
 
 func main() {

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/svcship/svcship/scaffold"
+	"github.com/svcship/svcship/internal/scaffold"
 )
 
 // cmdInit plugs svcship into the current Go module's GoReleaser release.

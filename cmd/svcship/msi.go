@@ -11,8 +11,8 @@ import (
 	"path/filepath"
 
 	"github.com/svcship/svcship/config"
-	"github.com/svcship/svcship/msipkg"
-	"github.com/svcship/svcship/version"
+	"github.com/svcship/svcship/internal/msipkg"
+	"github.com/svcship/svcship/internal/version"
 )
 
 // cmdMSI builds the service MSI for one architecture:

@@ -13,7 +13,7 @@ import (
 	"strings"
 
 	"github.com/svcship/svcship/internal/pipeline"
-	"github.com/svcship/svcship/publish"
+	"github.com/svcship/svcship/internal/publish"
 )
 
 // cmdPublish uploads dist's release artifacts to the GitHub release for a

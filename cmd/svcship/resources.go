@@ -10,8 +10,8 @@ import (
 
 	"github.com/svcship/svcship/config"
 	"github.com/svcship/svcship/internal/pipeline"
-	"github.com/svcship/svcship/resources"
-	"github.com/svcship/svcship/version"
+	"github.com/svcship/svcship/internal/resources"
+	"github.com/svcship/svcship/internal/version"
 )
 
 // cmdResources writes <binary>_windows_<arch>.syso files (VERSIONINFO,

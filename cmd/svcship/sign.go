@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/svcship/svcship/config"
-	"github.com/svcship/svcship/sign"
+	"github.com/svcship/svcship/internal/sign"
 )
 
 // cmdSign Authenticode-signs exes, MSIs and PowerShell scripts in place

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/svcship/svcship/sign"
+	"github.com/svcship/svcship/internal/sign"
 )
 
 // cmdVerify checks a downloaded signed file against an unsigned build of

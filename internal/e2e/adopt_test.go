@@ -20,7 +20,7 @@ import (
 )
 
 // TestAdoptThirdPartyProject is the adoption path of the README on a copy
-// of scaffold/testdata/pingd, an HTTP server written without svcship in
+// of internal/scaffold/testdata/pingd, an HTTP server written without svcship in
 // mind (its own main package and .goreleaser.yaml): svcship init, then
 // go tool mage snapshot; its zip and MSI land in its dist/, and under wine
 // the MSI installs it in hosted mode and it answers HTTP.
@@ -160,14 +160,14 @@ func goCmd(ctx context.Context, t *testing.T, dir string, args ...string) string
 	return string(b)
 }
 
-// pingdWithSvcship copies scaffold/testdata/pingd into a new folder named
+// pingdWithSvcship copies internal/scaffold/testdata/pingd into a new folder named
 // name and does what `go get github.com/svcship/svcship@latest` does for a
 // real adopter, pointed at this checkout.
 func pingdWithSvcship(ctx context.Context, t *testing.T, name string) string {
 	t.Helper()
 	root := repoRoot(t)
 	dir := filepath.Join(sharedDir(t), name)
-	copyTree(t, filepath.Join(root, "scaffold", "testdata", "pingd"), dir)
+	copyTree(t, filepath.Join(root, "internal", "scaffold", "testdata", "pingd"), dir)
 	goCmd(ctx, t, dir, "mod", "edit", "-require=github.com/svcship/svcship@v0.0.0", "-replace=github.com/svcship/svcship="+root)
 	goCmd(ctx, t, dir, "get", "github.com/svcship/svcship@v0.0.0")
 	return dir

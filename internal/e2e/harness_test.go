@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/svcship/svcship/internal/testtool"
-	"github.com/svcship/svcship/sign"
+	"github.com/svcship/svcship/internal/sign"
 )
 
 // commitDate is the fixed author and committer date of the test commits,

@@ -10,7 +10,7 @@ import (
 
 	"github.com/svcship/svcship/config"
 	"github.com/svcship/svcship/internal/testtool"
-	"github.com/svcship/svcship/version"
+	"github.com/svcship/svcship/internal/version"
 )
 
 // TestInstallerBuildEnvHasNoSecrets runs the installer step of a Windows

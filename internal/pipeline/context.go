@@ -13,8 +13,8 @@ import (
 
 	"github.com/svcship/svcship/config"
 	"github.com/svcship/svcship/internal/atomicfile"
-	"github.com/svcship/svcship/publish"
-	"github.com/svcship/svcship/version"
+	"github.com/svcship/svcship/internal/publish"
+	"github.com/svcship/svcship/internal/version"
 )
 
 // PinnedGoReleaser is the GoReleaser svcship is tested with; this

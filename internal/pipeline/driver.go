@@ -19,7 +19,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/svcship/svcship/config"
-	"github.com/svcship/svcship/publish"
+	"github.com/svcship/svcship/internal/publish"
 )
 
 // EnvGoReleaserFlags holds extra flags for `goreleaser release`, split on

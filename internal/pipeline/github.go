@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/svcship/svcship/internal/gitinfo"
-	"github.com/svcship/svcship/publish"
+	"github.com/svcship/svcship/internal/publish"
 )
 
 // releaseUploadable are the internal_type values of GoReleaser's

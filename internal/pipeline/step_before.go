@@ -9,8 +9,8 @@ import (
 	"strings"
 
 	"github.com/svcship/svcship/config"
-	"github.com/svcship/svcship/resources"
-	"github.com/svcship/svcship/version"
+	"github.com/svcship/svcship/internal/resources"
+	"github.com/svcship/svcship/internal/version"
 )
 
 // loadStep loads svcship.yaml and settles the numeric version, so a

@@ -10,10 +10,10 @@ import (
 
 	"github.com/svcship/svcship/internal/atomicfile"
 	"github.com/svcship/svcship/internal/childenv"
-	"github.com/svcship/svcship/msipkg"
-	"github.com/svcship/svcship/resources"
-	"github.com/svcship/svcship/scripts"
-	"github.com/svcship/svcship/sign"
+	"github.com/svcship/svcship/internal/msipkg"
+	"github.com/svcship/svcship/internal/resources"
+	"github.com/svcship/svcship/internal/scripts"
+	"github.com/svcship/svcship/internal/sign"
 )
 
 // isProduct reports whether this build hook runs for the product's own

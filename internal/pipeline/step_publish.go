@@ -16,7 +16,7 @@ import (
 	"github.com/svcship/svcship/config"
 	"github.com/svcship/svcship/internal/atomicfile"
 	"github.com/svcship/svcship/internal/winget"
-	"github.com/svcship/svcship/publish"
+	"github.com/svcship/svcship/internal/publish"
 )
 
 // record is one file GoReleaser would upload, as the record publisher

@@ -16,7 +16,7 @@ import (
 	"github.com/svcship/svcship/config"
 	"github.com/svcship/svcship/internal/atomicfile"
 	"github.com/svcship/svcship/msi"
-	"github.com/svcship/svcship/version"
+	"github.com/svcship/svcship/internal/version"
 )
 
 // MSI is one MSI the release ships, as the pipeline knows it.

@@ -19,8 +19,8 @@ import (
 
 	"github.com/svcship/svcship/config"
 	"github.com/svcship/svcship/internal/testtool"
-	"github.com/svcship/svcship/msipkg"
-	"github.com/svcship/svcship/version"
+	"github.com/svcship/svcship/internal/msipkg"
+	"github.com/svcship/svcship/internal/version"
 )
 
 // sample is a two-arch release with made-up hashes and GUIDs.

@@ -12,8 +12,8 @@ import (
 
 	"github.com/svcship/svcship/internal/testtool"
 	"github.com/svcship/svcship/msi"
-	"github.com/svcship/svcship/resources"
-	"github.com/svcship/svcship/version"
+	"github.com/svcship/svcship/internal/resources"
+	"github.com/svcship/svcship/internal/version"
 )
 
 // variants are every kind of MSI the pipeline writes.

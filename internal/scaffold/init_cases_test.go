@@ -122,11 +122,11 @@ func writeModule(t *testing.T, dir string, files map[string]string) {
 // services (svc/mgr) is hosted.
 func TestInitDetectsServiceManagerPrograms(t *testing.T) {
 	testtool.Require(t, "go", "git")
-	root, err := filepath.Abs("..")
+	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum, err := os.ReadFile(filepath.Join("..", "internal", "e2e", "testdata", "vprefix", "go.sum"))
+	sum, err := os.ReadFile(filepath.Join("..", "e2e", "testdata", "vprefix", "go.sum"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +267,7 @@ func TestInitReportsDeprecations(t *testing.T) {
 
 // The GoReleaser init checks with is the one this repository pins.
 func TestPinnedGoReleaserMatchesToolsModule(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("..", "tools", "go.mod"))
+	data, err := os.ReadFile(filepath.Join("..", "..", "tools", "go.mod"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,7 +283,7 @@ func TestPinnedGoReleaserMatchesToolsModule(t *testing.T) {
 // This repository releases through the same entries init writes: merging
 // its own .goreleaser.yaml finds nothing missing.
 func TestMergeFindsThisRepositoryComplete(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("..", ".goreleaser.yaml"))
+	data, err := os.ReadFile(filepath.Join("..", "..", ".goreleaser.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 	"sort"
 	"strconv"
 
-	"github.com/svcship/svcship/version"
+	"github.com/svcship/svcship/internal/version"
 )
 
 // Asset is one file to attach to the release.

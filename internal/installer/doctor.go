@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/svcship/svcship/config"
-	"github.com/svcship/svcship/host"
+	"github.com/svcship/svcship/internal/host"
 	"github.com/svcship/svcship/internal/winargs"
 	"github.com/svcship/svcship/service"
 )

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/svcship/svcship/config"
-	"github.com/svcship/svcship/host"
+	"github.com/svcship/svcship/internal/host"
 	"github.com/svcship/svcship/service"
 )
 

@@ -18,7 +18,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/svcship/svcship/autostart"
+	"github.com/svcship/svcship/internal/autostart"
 	"github.com/svcship/svcship/internal/winargs"
 	"github.com/svcship/svcship/msi"
 

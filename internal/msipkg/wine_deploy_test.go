@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/svcship/svcship/internal/winetest"
-	"github.com/svcship/svcship/version"
+	"github.com/svcship/svcship/internal/version"
 )
 
 // TestWineDeploymentProperties: SERVICE_START and SERVICE_ARGUMENTS given to

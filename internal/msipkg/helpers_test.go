@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/svcship/svcship/config"
-	"github.com/svcship/svcship/version"
+	"github.com/svcship/svcship/internal/version"
 )
 
 // fakePE returns a minimal PE image for machine followed by payload, enough

@@ -13,7 +13,7 @@ import (
 	"github.com/svcship/svcship/internal/testtool"
 
 	"github.com/svcship/svcship/config"
-	"github.com/svcship/svcship/version"
+	"github.com/svcship/svcship/internal/version"
 )
 
 // wixlSource is the .wxs that describes the same package for wixl: the

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/svcship/svcship/installer"
+	"github.com/svcship/svcship/internal/installer"
 )
 
 // TestRealWindowsFolderCalls checks the file-system half of System against

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/svcship/svcship/config"
-	"github.com/svcship/svcship/msipkg"
-	"github.com/svcship/svcship/version"
+	"github.com/svcship/svcship/internal/msipkg"
+	"github.com/svcship/svcship/internal/version"
 )
 
 // pki is a test CA, a code-signing certificate it issued and a

@@ -57,7 +57,7 @@ func golden(t *testing.T, project, dir, rel string) {
 func adoptProject(t *testing.T, name, repo string) string {
 	t.Helper()
 	testtool.Require(t, "go", "git")
-	src := filepath.Join("..", "internal", "e2e", "testdata", name)
+	src := filepath.Join("..", "e2e", "testdata", name)
 	dst := t.TempDir()
 	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -76,7 +76,7 @@ func adoptProject(t *testing.T, name, repo string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	root, err := filepath.Abs("..")
+	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +102,7 @@ func run(t *testing.T, dir string, name string, args ...string) string {
 func testGoReleaser(t *testing.T) []string {
 	t.Helper()
 	testtool.Require(t, "go")
-	root, err := filepath.Abs("..")
+	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/svcship/svcship/installer"
+	"github.com/svcship/svcship/internal/installer"
 )
 
 // These tests change the machine's services: they run only on a disposable

@@ -29,7 +29,7 @@ import (
 
 	"github.com/svcship/svcship/config"
 	"github.com/svcship/svcship/msi"
-	"github.com/svcship/svcship/version"
+	"github.com/svcship/svcship/internal/version"
 )
 
 // InstallerName is the file name of the bundled service installer.

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/svcship/svcship/installer"
+	"github.com/svcship/svcship/internal/installer"
 	"github.com/svcship/svcship/internal/winetest"
 )
 

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"sync"
 
-	"github.com/svcship/svcship/rotate"
+	"github.com/svcship/svcship/internal/rotate"
 )
 
 // maxLine bounds a line held back while waiting for its newline.

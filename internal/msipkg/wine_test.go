@@ -17,7 +17,7 @@ import (
 	"github.com/svcship/svcship/internal/winargs"
 	"github.com/svcship/svcship/internal/winetest"
 	"github.com/svcship/svcship/msi"
-	"github.com/svcship/svcship/version"
+	"github.com/svcship/svcship/internal/version"
 )
 
 // buildWindows builds a main package for windows/amd64 with main.version

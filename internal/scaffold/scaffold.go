@@ -37,7 +37,7 @@ import (
 
 	"github.com/svcship/svcship/config"
 	"github.com/svcship/svcship/internal/atomicfile"
-	"github.com/svcship/svcship/msipkg"
+	"github.com/svcship/svcship/internal/msipkg"
 )
 
 //go:embed templates/*.tmpl

@@ -12,7 +12,7 @@ import (
 	"github.com/richardlehane/mscfb"
 	"github.com/svcship/svcship/msi"
 	"github.com/svcship/svcship/msi/cab"
-	"github.com/svcship/svcship/version"
+	"github.com/svcship/svcship/internal/version"
 )
 
 // FuzzBuild feeds arbitrary names, versions and file sets to the builder:

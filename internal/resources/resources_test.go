@@ -13,7 +13,7 @@ import (
 )
 
 func testInfo(t *testing.T) Info {
-	icon, err := filepath.Abs("../assets/hellosvc.ico")
+	icon, err := filepath.Abs("../../assets/hellosvc.ico")
 	if err != nil {
 		t.Fatal(err)
 	}

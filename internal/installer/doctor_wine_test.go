@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/svcship/svcship/installer"
+	"github.com/svcship/svcship/internal/installer"
 	"github.com/svcship/svcship/internal/winetest"
 )
 

@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/svcship/svcship/autostart"
+	"github.com/svcship/svcship/internal/autostart"
 	"github.com/svcship/svcship/config"
 )
 
