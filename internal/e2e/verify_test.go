@@ -60,10 +60,30 @@ func TestSignedSnapshotVerifiesAgainstUnsignedBuild(t *testing.T) {
 		out, err := exec.Command(svcship, "verify", "--signature", sig, "--unsigned", unsigned, "--signed", signed, "--ca", cert).CombinedOutput()
 		return string(out), err
 	}
+	// An MSI carries the signed exes, so its unsigned local build is made
+	// from the exes just verified (svcship msi, the same builder the
+	// pipeline runs), not from the unsigned ones.
+	levels := map[string]string{"amd64": "v1", "arm64": "v8.0", "386": "sse2"}
+	localMSI := func(t *testing.T, arch string) string {
+		out := filepath.Join(t.TempDir(), "local.msi")
+		cmd := exec.Command(svcship, "msi", "--config", filepath.Join(s.dir, "svcship.yaml"), "--arch", arch, "--version", v,
+			"--binary", s.dist("hellosvc_windows_"+arch+"_"+levels[arch], "hellosvc.exe"),
+			"--installer", s.dist("svcship", "windows_"+arch, "svcship-installer.exe"), "--output", out)
+		cmd.Dir = s.dir
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("svcship msi: %v\n%s", err, b)
+		}
+		return out
+	}
 	for sig, rel := range cases {
 		t.Run(sig, func(t *testing.T) {
 			p7s := s.dist("svcship", "signatures", sig)
-			if out, err := verify(p7s, u.dist(filepath.FromSlash(rel)), s.dist(filepath.FromSlash(rel))); err != nil {
+			unsigned := u.dist(filepath.FromSlash(rel))
+			if strings.HasSuffix(rel, ".msi") {
+				arch := strings.TrimSuffix(rel[strings.LastIndex(rel, "_")+1:], ".msi")
+				unsigned = localMSI(t, arch)
+			}
+			if out, err := verify(p7s, unsigned, s.dist(filepath.FromSlash(rel))); err != nil {
 				t.Fatalf("svcship verify: %v\n%s", err, out)
 			}
 		})
