@@ -123,9 +123,7 @@ func TestReleaseOfTag(t *testing.T) {
 			// winget manifests svcship writes for the MSIs.
 			want := append(wantChecksummed(st.version), "checksums.txt")
 			want = append(want, wingetManifests...)
-			for _, sig := range wantSignatures(st.version) {
-				want = append(want, sig)
-			}
+			want = append(want, wantSignatures(st.version)...)
 			slices.Sort(want)
 			var got []string
 			for _, a := range rel.Assets {

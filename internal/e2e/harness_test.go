@@ -17,8 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/svcship/svcship/internal/testtool"
 	"github.com/svcship/svcship/internal/sign"
+	"github.com/svcship/svcship/internal/testtool"
 )
 
 // commitDate is the fixed author and committer date of the test commits,

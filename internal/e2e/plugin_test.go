@@ -1,12 +1,8 @@
 package e2e
 
 import (
-	"archive/tar"
-	"archive/zip"
-	"compress/gzip"
 	"context"
 	"encoding/json"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -83,43 +79,14 @@ func uploads(entries []distEntry) []distEntry {
 	return out
 }
 
-// archiveEntries lists the regular files in a zip or tar.gz, sorted.
+// archiveEntries lists the files in a zip or tar.gz (readArchive), sorted,
+// without folder entries.
 func archiveEntries(t *testing.T, path string) []string {
 	t.Helper()
 	var names []string
-	if strings.HasSuffix(path, ".zip") {
-		zr, err := zip.OpenReader(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer zr.Close()
-		for _, f := range zr.File {
-			if !f.FileInfo().IsDir() {
-				names = append(names, f.Name)
-			}
-		}
-	} else {
-		f, err := os.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		gz, err := gzip.NewReader(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tr := tar.NewReader(gz)
-		for {
-			h, err := tr.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if h.Typeflag == tar.TypeReg {
-				names = append(names, h.Name)
-			}
+	for _, e := range readArchive(t, path) {
+		if !strings.HasSuffix(e.name, "/") {
+			names = append(names, e.name)
 		}
 	}
 	sort.Strings(names)
@@ -161,7 +128,7 @@ func TestGoReleaserProjectsKeepEverything(t *testing.T) {
 		wrapped bool
 		// extraZip: the project's Windows archive is binary-format, so
 		// svcship adds a zip of its own beside it (name without version).
-		extraZip string
+		extraZip  string
 		checksums string
 	}{
 		{name: "initdefault", checksums: "initdefault_{{V}}_checksums.txt"},

@@ -42,8 +42,8 @@ func TestSignedSnapshotVerifiesAgainstUnsignedBuild(t *testing.T) {
 		"hellosvc_" + v + "_windows_amd64.msi.p7s":          "hellosvc_" + v + "_windows_amd64.msi",
 		"hellosvc_" + v + "_windows_arm64.msi.p7s":          "hellosvc_" + v + "_windows_arm64.msi",
 		"hellosvc_" + v + "_windows_386.msi.p7s":            "hellosvc_" + v + "_windows_386.msi",
-		"install.ps1.p7s":   "svcship/windows_amd64/scripts/install.ps1",
-		"uninstall.ps1.p7s": "svcship/windows_amd64/scripts/uninstall.ps1",
+		"install.ps1.p7s":                                   "svcship/windows_amd64/scripts/install.ps1",
+		"uninstall.ps1.p7s":                                 "svcship/windows_amd64/scripts/uninstall.ps1",
 	}
 	sigs, err := filepath.Glob(s.dist("svcship", "signatures", "*.p7s"))
 	if err != nil {
