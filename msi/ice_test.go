@@ -417,7 +417,9 @@ func TestICE03Categories(t *testing.T) {
 		{"Identifier", "CustomAction", "Action", func(t *testing.T, f *fixture) { add(f, "CustomAction", "9Bad", 51, "X", "1", nil) }},
 		{"Formatted", "ServiceInstall", "Arguments", func(t *testing.T, f *fixture) { set(t, f, "ServiceInstall", "Svc", 10, "--name [oops") }},
 		{"Condition", "LaunchCondition", "Condition", func(t *testing.T, f *fixture) { add(f, "LaunchCondition", "(NOT Installed", "x") }},
-		{"Guid", "Component", "ComponentId", func(t *testing.T, f *fixture) { set(t, f, "Component", "Docs", 1, "12345678-1234-1234-1234-123456789013") }},
+		{"Guid", "Component", "ComponentId", func(t *testing.T, f *fixture) {
+			set(t, f, "Component", "Docs", 1, "12345678-1234-1234-1234-123456789013")
+		}},
 		{"Filename", "File", "FileName", func(t *testing.T, f *fixture) { set(t, f, "File", "Readme", 2, "a-long-name.txt") }},
 		{"Version", "File", "Version", func(t *testing.T, f *fixture) { set(t, f, "File", "AppExe", 4, "1.2.3.4.5") }},
 		{"Language", "File", "Language", func(t *testing.T, f *fixture) { set(t, f, "File", "AppExe", 5, "en-US") }},
@@ -430,7 +432,9 @@ func TestICE03Categories(t *testing.T) {
 			set(t, f, "Feature", "Main", 6, "lowerDir")
 		}},
 		{"CustomSource", "CustomAction", "Source", func(t *testing.T, f *fixture) { set(t, f, "CustomAction", "Configure", 2, "App Exe") }},
-		{"WildCardFilename", "RemoveFile", "FileName", func(t *testing.T, f *fixture) { add(f, "RemoveFile", "RemoveLogs", "Docs", "LOGS|lo>gs", "INSTALLDIR", 2) }},
+		{"WildCardFilename", "RemoveFile", "FileName", func(t *testing.T, f *fixture) {
+			add(f, "RemoveFile", "RemoveLogs", "Docs", "LOGS|lo>gs", "INSTALLDIR", 2)
+		}},
 		{"FormattedSDDLText", "MsiLockPermissionsEx", "SDDLText", func(t *testing.T, f *fixture) {
 			set(t, f, "MsiLockPermissionsEx", "LockInstallDir", 3, "D:PAI(A;OICI;FA;SY)")
 		}},

@@ -10,8 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/svcship/svcship/internal/autostart"
 	"github.com/svcship/svcship/config"
+	"github.com/svcship/svcship/internal/autostart"
 )
 
 type autostartArgs []string

@@ -10,9 +10,9 @@ import (
 	"testing"
 
 	"github.com/richardlehane/mscfb"
+	"github.com/svcship/svcship/internal/version"
 	"github.com/svcship/svcship/msi"
 	"github.com/svcship/svcship/msi/cab"
-	"github.com/svcship/svcship/internal/version"
 )
 
 // FuzzBuild feeds arbitrary names, versions and file sets to the builder:

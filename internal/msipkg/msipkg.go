@@ -28,8 +28,8 @@ import (
 	"github.com/svcship/svcship/internal/atomicfile"
 
 	"github.com/svcship/svcship/config"
-	"github.com/svcship/svcship/msi"
 	"github.com/svcship/svcship/internal/version"
+	"github.com/svcship/svcship/msi"
 )
 
 // InstallerName is the file name of the bundled service installer.

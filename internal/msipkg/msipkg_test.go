@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/richardlehane/mscfb"
+	"github.com/svcship/svcship/internal/version"
 	"github.com/svcship/svcship/msi"
 	"github.com/svcship/svcship/msi/cab"
-	"github.com/svcship/svcship/internal/version"
 )
 
 // readBack checks a built MSI with two independent readers and returns

@@ -10,10 +10,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/svcship/svcship/internal/testtool"
-	"github.com/svcship/svcship/msi"
 	"github.com/svcship/svcship/internal/resources"
+	"github.com/svcship/svcship/internal/testtool"
 	"github.com/svcship/svcship/internal/version"
+	"github.com/svcship/svcship/msi"
 )
 
 // variants are every kind of MSI the pipeline writes.

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/svcship/svcship/internal/winetest"
 	"github.com/svcship/svcship/internal/version"
+	"github.com/svcship/svcship/internal/winetest"
 )
 
 // TestWineDeploymentProperties: SERVICE_START and SERVICE_ARGUMENTS given to

@@ -14,10 +14,10 @@ import (
 	"time"
 
 	"github.com/svcship/svcship/config"
+	"github.com/svcship/svcship/internal/version"
 	"github.com/svcship/svcship/internal/winargs"
 	"github.com/svcship/svcship/internal/winetest"
 	"github.com/svcship/svcship/msi"
-	"github.com/svcship/svcship/internal/version"
 )
 
 // buildWindows builds a main package for windows/amd64 with main.version

@@ -15,8 +15,8 @@ import (
 
 	"github.com/svcship/svcship/config"
 	"github.com/svcship/svcship/internal/atomicfile"
-	"github.com/svcship/svcship/internal/winget"
 	"github.com/svcship/svcship/internal/publish"
+	"github.com/svcship/svcship/internal/winget"
 )
 
 // record is one file GoReleaser would upload, as the record publisher

@@ -15,8 +15,8 @@ import (
 
 	"github.com/svcship/svcship/config"
 	"github.com/svcship/svcship/internal/atomicfile"
-	"github.com/svcship/svcship/msi"
 	"github.com/svcship/svcship/internal/version"
+	"github.com/svcship/svcship/msi"
 )
 
 // MSI is one MSI the release ships, as the pipeline knows it.

@@ -18,8 +18,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/svcship/svcship/config"
-	"github.com/svcship/svcship/internal/testtool"
 	"github.com/svcship/svcship/internal/msipkg"
+	"github.com/svcship/svcship/internal/testtool"
 	"github.com/svcship/svcship/internal/version"
 )
 
