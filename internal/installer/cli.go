@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/svcship/svcship/internal/svcstate"
 	"io"
 	"os"
 	"path/filepath"
@@ -473,7 +474,7 @@ func runInstall(ctx context.Context, env Env, cmd string, args []string) int {
 		if err != nil {
 			return fail(env, err)
 		}
-		if st.State == StateRunning {
+		if st.State == svcstate.Running {
 			if changesProcess(plan) {
 				fmt.Fprintf(env.Stdout, "%s: running with the old settings; run 'svcship-installer restart' to apply them\n", s.Name)
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/svcship/svcship/internal/svcstate"
 	"strings"
 	"time"
 )
@@ -54,11 +55,11 @@ func (c *Controller) Start(ctx context.Context, name string, timeout time.Durati
 	if err != nil {
 		return "", err
 	}
-	if st.State == StateRunning {
+	if st.State == svcstate.Running {
 		return fmt.Sprintf("%s is already running (pid %d)", name, st.PID), nil
 	}
-	if st.State == StateStopPending {
-		if _, err := c.wait(ctx, name, timeout, func(s RunStatus) (bool, error) { return s.State == StateStopped, nil }); err != nil {
+	if st.State == svcstate.StopPending {
+		if _, err := c.wait(ctx, name, timeout, func(s RunStatus) (bool, error) { return s.State == svcstate.Stopped, nil }); err != nil {
 			return "", err
 		}
 	}
@@ -67,9 +68,9 @@ func (c *Controller) Start(ctx context.Context, name string, timeout time.Durati
 	}
 	st, err = c.wait(ctx, name, timeout, func(s RunStatus) (bool, error) {
 		switch s.State {
-		case StateRunning:
+		case svcstate.Running:
 			return true, nil
-		case StateStopped:
+		case svcstate.Stopped:
 			return false, fmt.Errorf("%s stopped while starting (%s)", name, exitCodes(s))
 		}
 		return false, nil
@@ -86,11 +87,11 @@ func (c *Controller) Stop(ctx context.Context, name string, timeout time.Duratio
 	if err != nil {
 		return "", err
 	}
-	if st.State == StateStopped {
+	if st.State == svcstate.Stopped {
 		return fmt.Sprintf("%s is already stopped", name), nil
 	}
 	begin := time.Now()
-	if st.State != StateStopPending {
+	if st.State != svcstate.StopPending {
 		err := c.requestStop(ctx, name, timeout)
 		if errors.Is(err, ErrTimeout) {
 			// Still starting when the bound ran out: end the process, as a
@@ -101,7 +102,7 @@ func (c *Controller) Stop(ctx context.Context, name string, timeout time.Duratio
 			return "", err
 		}
 	}
-	if _, err := c.wait(ctx, name, timeout, func(s RunStatus) (bool, error) { return s.State == StateStopped, nil }); err != nil {
+	if _, err := c.wait(ctx, name, timeout, func(s RunStatus) (bool, error) { return s.State == svcstate.Stopped, nil }); err != nil {
 		return "", err
 	}
 	return fmt.Sprintf("%s stopped in %s", name, time.Since(begin).Round(time.Millisecond)), nil
@@ -121,7 +122,7 @@ func (c *Controller) requestStop(ctx context.Context, name string, timeout time.
 		if !errors.Is(err, ErrCannotAcceptControl) {
 			return fmt.Errorf("stop %s: %w", name, err)
 		}
-		if st, serr := c.Sys.Status(name); serr == nil && st.State == StateStopped {
+		if st, serr := c.Sys.Status(name); serr == nil && st.State == svcstate.Stopped {
 			return nil // its start failed meanwhile
 		}
 		select {
@@ -139,7 +140,7 @@ func (c *Controller) kill(ctx context.Context, name string, timeout time.Duratio
 	if err != nil {
 		return "", err
 	}
-	if st.State == StateStopped {
+	if st.State == svcstate.Stopped {
 		return fmt.Sprintf("%s stopped", name), nil
 	}
 	if st.PID == 0 {
@@ -148,7 +149,7 @@ func (c *Controller) kill(ctx context.Context, name string, timeout time.Duratio
 	if err := c.Sys.KillProcess(st.PID); err != nil {
 		return "", fmt.Errorf("%s; end process %d: %w", why, st.PID, err)
 	}
-	if _, err := c.wait(ctx, name, timeout, func(s RunStatus) (bool, error) { return s.State == StateStopped, nil }); err != nil {
+	if _, err := c.wait(ctx, name, timeout, func(s RunStatus) (bool, error) { return s.State == svcstate.Stopped, nil }); err != nil {
 		return "", err
 	}
 	return fmt.Sprintf("%s: ended process %d", why, st.PID), nil
@@ -180,7 +181,7 @@ func (c *Controller) Uninstall(ctx context.Context, name, source string, timeout
 	if err != nil {
 		return out, err
 	}
-	if st.State != StateStopped {
+	if st.State != svcstate.Stopped {
 		msg, err := c.Stop(ctx, name, timeout)
 		switch {
 		case err == nil:
@@ -285,7 +286,7 @@ func (r Report) Human() string {
 	row("account", r.Account)
 	row("command", r.Command)
 	row("dependencies", strings.Join(r.Dependencies, ", "))
-	if r.State == StateStopped.String() && (r.Win32ExitCode != 0 || r.ServiceExitCode != 0) {
+	if r.State == svcstate.Stopped.String() && (r.Win32ExitCode != 0 || r.ServiceExitCode != 0) {
 		row("last exit", exitCodes(RunStatus{Win32ExitCode: r.Win32ExitCode, ServiceExitCode: r.ServiceExitCode}))
 	}
 	src := r.EventSource + " (not registered)"

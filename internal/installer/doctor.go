@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/svcship/svcship/internal/svcstate"
 	"io"
 	"io/fs"
 	"net/http"
@@ -368,15 +369,15 @@ func (d *doctor) checkState() {
 	hosted := d.s.Mode == config.ModeHosted
 	autoStart := d.cur.Start == StartModeAuto
 	switch st.State {
-	case StateRunning:
+	case svcstate.Running:
 		d.rep.add(Finding{Check: CheckState, Severity: SevOK, Message: fmt.Sprintf("running (pid %d)", st.PID)})
 		return
-	case StateStartPending, StateStopPending, StateContinuePending, StatePausePending:
+	case svcstate.StartPending, svcstate.StopPending, svcstate.ContinuePending, svcstate.PausePending:
 		d.rep.add(Finding{Check: CheckState, Severity: SevWarning,
 			Message: fmt.Sprintf("%s (pid %d): the service is between states", st.State, st.PID),
 			Fix:     "wait, then run doctor again; a service stuck here for minutes can be ended with 'svcship-installer stop'"})
 		return
-	case StatePaused:
+	case svcstate.Paused:
 		d.rep.add(Finding{Check: CheckState, Severity: SevWarning, Message: "paused", Fix: "continue it from services.msc, or run 'svcship-installer restart'"})
 		return
 	}
@@ -420,10 +421,10 @@ func (d *doctor) checkDependencies() {
 			d.rep.add(denied(CheckDependencies, "the status of dependency "+dep))
 		case err != nil:
 			d.rep.add(Finding{Check: CheckDependencies, Severity: SevWarning, Message: fmt.Sprintf("dependency %s: %v", dep, err)})
-		case st.State != StateRunning:
+		case st.State != svcstate.Running:
 			bad = true
 			sev := SevError
-			if d.st.State == StateRunning {
+			if d.st.State == svcstate.Running {
 				sev = SevWarning // it runs now, but a restart would fail
 			}
 			d.rep.add(Finding{Check: CheckDependencies, Severity: sev, Message: fmt.Sprintf("dependency %s is %s", dep, st.State),
@@ -695,7 +696,7 @@ func (d *doctor) checkHealth() {
 	if d.probe == "" {
 		return
 	}
-	if d.st.State != StateRunning {
+	if d.st.State != svcstate.Running {
 		d.rep.add(Finding{Check: CheckHealth, Severity: SevInfo, Message: fmt.Sprintf("not probed: %s needs a running service", d.probe)})
 		return
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/svcship/svcship/internal/svcstate"
 	"io/fs"
 	"sort"
 	"strings"
@@ -127,7 +128,7 @@ func healthy(t *testing.T, yaml string) (*fakeSys, *fakeInsp) {
 	if r := runCLI(t, sys, yaml, nil, "install"); r.code != 0 {
 		t.Fatalf("install: %d %s %s", r.code, r.stdout, r.stderr)
 	}
-	sys.svcs["Tcpip"] = &fakeSvc{status: RunStatus{State: StateRunning, PID: 4}}
+	sys.svcs["Tcpip"] = &fakeSvc{status: RunStatus{State: svcstate.Running, PID: 4}}
 	in := &fakeInsp{
 		events: map[string][]Event{"hellosvc": {
 			{Time: time.Date(2026, 12, 1, 10, 0, 1, 0, time.UTC), Type: "information", ID: 1, Message: "service started"},
@@ -245,47 +246,47 @@ func TestDoctorDecisions(t *testing.T) {
 			{"config", "warning", "environment differs from svcship.yaml: installed MODE, svcship.yaml wants API_TOKEN, MODE"},
 		}},
 		{"stopped with logon failure", doctorYAML, nil, func(sys *fakeSys, _ *fakeInsp) {
-			sys.svcs["hellosvc"].status = RunStatus{State: StateStopped, Win32ExitCode: 1069}
+			sys.svcs["hellosvc"].status = RunStatus{State: svcstate.Stopped, Win32ExitCode: 1069}
 		}, 1, []want{{"state", "error", "stopped with exit code 1069: ERROR_SERVICE_LOGON_FAILED"}, {"health", "info", "not probed"}}},
 		{"stopped with 1053", doctorYAML, nil, func(sys *fakeSys, _ *fakeInsp) {
-			sys.svcs["hellosvc"].status = RunStatus{State: StateStopped, Win32ExitCode: 1053}
+			sys.svcs["hellosvc"].status = RunStatus{State: svcstate.Stopped, Win32ExitCode: 1053}
 		}, 1, []want{{"state", "error", "stopped with exit code 1053: ERROR_SERVICE_REQUEST_TIMEOUT"}}},
 		{"stopped with 1067", doctorYAML, nil, func(sys *fakeSys, _ *fakeInsp) {
-			sys.svcs["hellosvc"].status = RunStatus{State: StateStopped, Win32ExitCode: 1067}
+			sys.svcs["hellosvc"].status = RunStatus{State: svcstate.Stopped, Win32ExitCode: 1067}
 		}, 1, []want{{"state", "error", "stopped with exit code 1067: ERROR_PROCESS_ABORTED"}}},
 		{"stopped with 5", doctorYAML, nil, func(sys *fakeSys, _ *fakeInsp) {
-			sys.svcs["hellosvc"].status = RunStatus{State: StateStopped, Win32ExitCode: 5}
+			sys.svcs["hellosvc"].status = RunStatus{State: svcstate.Stopped, Win32ExitCode: 5}
 		}, 1, []want{{"state", "error", "stopped with exit code 5: ERROR_ACCESS_DENIED"}}},
 		{"stopped with 2", doctorYAML, nil, func(sys *fakeSys, _ *fakeInsp) {
-			sys.svcs["hellosvc"].status = RunStatus{State: StateStopped, Win32ExitCode: 2}
+			sys.svcs["hellosvc"].status = RunStatus{State: svcstate.Stopped, Win32ExitCode: 2}
 		}, 1, []want{{"state", "error", "stopped with exit code 2: ERROR_FILE_NOT_FOUND"}}},
 		{"stopped with 3", doctorYAML, nil, func(sys *fakeSys, _ *fakeInsp) {
-			sys.svcs["hellosvc"].status = RunStatus{State: StateStopped, Win32ExitCode: 3}
+			sys.svcs["hellosvc"].status = RunStatus{State: svcstate.Stopped, Win32ExitCode: 3}
 		}, 1, []want{{"state", "error", "stopped with exit code 3: ERROR_PATH_NOT_FOUND"}}},
 		{"unknown exit code", doctorYAML, nil, func(sys *fakeSys, _ *fakeInsp) {
-			sys.svcs["hellosvc"].status = RunStatus{State: StateStopped, Win32ExitCode: 4242}
+			sys.svcs["hellosvc"].status = RunStatus{State: svcstate.Stopped, Win32ExitCode: 4242}
 		}, 1, []want{{"state", "error", "stopped with exit code 4242: exit code 4242 (see learn.microsoft.com"}}},
 		{"service-specific 3", doctorYAML, nil, func(sys *fakeSys, _ *fakeInsp) {
-			sys.svcs["hellosvc"].status = RunStatus{State: StateStopped, Win32ExitCode: 1066, ServiceExitCode: 3}
+			sys.svcs["hellosvc"].status = RunStatus{State: svcstate.Stopped, Win32ExitCode: 1066, ServiceExitCode: 3}
 		}, 1, []want{{"state", "error", "stopped with service-specific exit code 3: the runtime could not set up its working directory or log file"}}},
 		{"manual never started", doctorYAML + "  start: manual\n", nil, func(sys *fakeSys, _ *fakeInsp) {
-			sys.svcs["hellosvc"].status = RunStatus{State: StateStopped, Win32ExitCode: 1077}
+			sys.svcs["hellosvc"].status = RunStatus{State: svcstate.Stopped, Win32ExitCode: 1077}
 		}, 0, []want{{"state", "info", "stopped; not started since boot (start type manual)"}}},
 		{"auto but stopped cleanly", doctorYAML, nil, func(sys *fakeSys, _ *fakeInsp) {
-			sys.svcs["hellosvc"].status = RunStatus{State: StateStopped}
+			sys.svcs["hellosvc"].status = RunStatus{State: svcstate.Stopped}
 		}, 1, []want{{"state", "error", "stopped, although it starts automatically"}}},
 		{"start pending", doctorYAML, nil, func(sys *fakeSys, _ *fakeInsp) {
-			sys.svcs["hellosvc"].status = RunStatus{State: StateStartPending, PID: 7}
+			sys.svcs["hellosvc"].status = RunStatus{State: svcstate.StartPending, PID: 7}
 		}, 0, []want{{"state", "warning", "start-pending (pid 7): the service is between states"}}},
 		{"dependency missing", doctorYAML, nil, func(sys *fakeSys, _ *fakeInsp) { delete(sys.svcs, "Tcpip") }, 1, []want{
 			{"dependencies", "error", "dependency Tcpip is not installed: the service cannot start (error 1075)"},
 		}},
-		{"dependency stopped while running", doctorYAML, nil, func(sys *fakeSys, _ *fakeInsp) { sys.svcs["Tcpip"].status.State = StateStopped }, 0, []want{
+		{"dependency stopped while running", doctorYAML, nil, func(sys *fakeSys, _ *fakeInsp) { sys.svcs["Tcpip"].status.State = svcstate.Stopped }, 0, []want{
 			{"dependencies", "warning", "dependency Tcpip is stopped"},
 		}},
 		{"dependency stopped and service stopped", doctorYAML, nil, func(sys *fakeSys, _ *fakeInsp) {
-			sys.svcs["Tcpip"].status.State = StateStopped
-			sys.svcs["hellosvc"].status = RunStatus{State: StateStopped, Win32ExitCode: 1068}
+			sys.svcs["Tcpip"].status.State = svcstate.Stopped
+			sys.svcs["hellosvc"].status = RunStatus{State: svcstate.Stopped, Win32ExitCode: 1068}
 		}, 1, []want{
 			{"state", "error", "1068: ERROR_SERVICE_DEPENDENCY_FAIL"},
 			{"dependencies", "error", "dependency Tcpip is stopped"},
@@ -398,13 +399,13 @@ func TestDoctorHostedChild(t *testing.T) {
 		code         int
 		want         want
 	}{
-		{"gave up", status("gave-up", 4, 5, 3), RunStatus{State: StateStopped, Win32ExitCode: 1066, ServiceExitCode: 1}, 1,
+		{"gave up", status("gave-up", 4, 5, 3), RunStatus{State: svcstate.Stopped, Win32ExitCode: 1066, ServiceExitCode: 1}, 1,
 			want{"hosted-child", "error", "hellosvc.exe kept crashing: it exited unexpectedly 5 times within the restart window and the host gave up (last exit code 3 at 2026-12-01T10:00:00Z after 150ms)"}},
-		{"backing off", status("backing-off", 2, 3, 3), RunStatus{State: StateRunning, PID: 40}, 1,
+		{"backing off", status("backing-off", 2, 3, 3), RunStatus{State: svcstate.Running, PID: 40}, 1,
 			want{"hosted-child", "error", "hellosvc.exe is in a crash loop: it exited unexpectedly (last exit code 3"}},
-		{"recovered", status("running", 2, 2, 3), RunStatus{State: StateRunning, PID: 40}, 0,
+		{"recovered", status("running", 2, 2, 3), RunStatus{State: svcstate.Running, PID: 40}, 0,
 			want{"hosted-child", "warning", "hellosvc.exe is running but was restarted 2 times"}},
-		{"no status yet", "", RunStatus{State: StateRunning, PID: 40}, 0,
+		{"no status yet", "", RunStatus{State: svcstate.Running, PID: 40}, 0,
 			want{"hosted-child", "info", `no C:\ProgramData\hellosvc\logs\host-status.json yet`}},
 	}
 	for _, tc := range tests {

@@ -2,6 +2,7 @@ package installer
 
 import (
 	"fmt"
+	"github.com/svcship/svcship/internal/svcstate"
 	"slices"
 	"strings"
 )
@@ -19,7 +20,7 @@ type fakeSys struct {
 	// fail makes the named method fail with the error.
 	fail map[string]error
 	// onStart is the state a started service reaches (default running).
-	onStart State
+	onStart svcstate.State
 	// stuck services ignore stop requests.
 	stuck   bool
 	nextPID uint32
@@ -125,7 +126,7 @@ func (f *fakeSys) Create(name string, c CoreConfig) error {
 	if _, ok := f.svcs[name]; ok {
 		return fmt.Errorf("create %s: already exists", name)
 	}
-	f.svcs[name] = &fakeSvc{core: c, status: RunStatus{State: StateStopped}}
+	f.svcs[name] = &fakeSvc{core: c, status: RunStatus{State: svcstate.Stopped}}
 	return nil
 }
 
@@ -223,14 +224,14 @@ func (f *fakeSys) Start(name string) error {
 	if err != nil {
 		return err
 	}
-	if f.onStart == StateStopped {
-		s.status = RunStatus{State: StateStopped, Win32ExitCode: 1066, ServiceExitCode: 1}
+	if f.onStart == svcstate.Stopped {
+		s.status = RunStatus{State: svcstate.Stopped, Win32ExitCode: 1066, ServiceExitCode: 1}
 		return nil
 	}
 	f.nextPID++
-	s.status = RunStatus{State: StateRunning, PID: f.nextPID}
+	s.status = RunStatus{State: svcstate.Running, PID: f.nextPID}
 	if f.startPending != 0 {
-		s.status.State = StateStartPending
+		s.status.State = svcstate.StartPending
 		s.pendingLeft = f.startPending
 	}
 	return nil
@@ -239,12 +240,12 @@ func (f *fakeSys) Start(name string) error {
 // tick lets time pass for a starting service: after pendingLeft calls it
 // runs (zero or negative: it stays start-pending).
 func (f *fakeSys) tick(s *fakeSvc) {
-	if s.status.State != StateStartPending || s.pendingLeft <= 0 {
+	if s.status.State != svcstate.StartPending || s.pendingLeft <= 0 {
 		return
 	}
 	s.pendingLeft--
 	if s.pendingLeft == 0 {
-		s.status.State = StateRunning
+		s.status.State = svcstate.Running
 	}
 }
 
@@ -256,15 +257,15 @@ func (f *fakeSys) Stop(name string) error {
 	if err != nil {
 		return err
 	}
-	if s.status.State == StateStartPending {
+	if s.status.State == svcstate.StartPending {
 		f.tick(s)
 		return fmt.Errorf("stop %s: %w", name, ErrCannotAcceptControl)
 	}
 	if f.stuck {
-		s.status.State = StateStopPending
+		s.status.State = svcstate.StopPending
 		return nil
 	}
-	s.status = RunStatus{State: StateStopped}
+	s.status = RunStatus{State: svcstate.Stopped}
 	return nil
 }
 
@@ -286,7 +287,7 @@ func (f *fakeSys) KillProcess(pid uint32) error {
 	f.killed = append(f.killed, pid)
 	for _, s := range f.svcs {
 		if s.status.PID == pid {
-			s.status = RunStatus{State: StateStopped}
+			s.status = RunStatus{State: svcstate.Stopped}
 		}
 	}
 	return nil

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/svcship/svcship/internal/svcstate"
 	"io/fs"
 	"slices"
 	"strings"
@@ -81,7 +82,7 @@ func TestInstallMapsEverySettingToCalls(t *testing.T) {
 			if got := f.methods(); !slices.Equal(got, wantCalls) {
 				t.Errorf("calls %v, want %v", got, wantCalls)
 			}
-			if s.status.State != StateRunning {
+			if s.status.State != svcstate.Running {
 				t.Errorf("not started: %v", s.status.State)
 			}
 		}},
@@ -91,7 +92,7 @@ func TestInstallMapsEverySettingToCalls(t *testing.T) {
 			}
 		}},
 		{"manual is not started", baseYAML, nil, []string{"--start", "manual"}, func(t *testing.T, f *fakeSys, s *fakeSvc) {
-			if s.core.Start != StartModeManual || s.status.State != StateStopped || slices.Contains(f.methods(), "Start") {
+			if s.core.Start != StartModeManual || s.status.State != svcstate.Stopped || slices.Contains(f.methods(), "Start") {
 				t.Errorf("start %v state %v calls %v", s.core.Start, s.status.State, f.methods())
 			}
 		}},
@@ -359,7 +360,7 @@ func TestWineOptionalSettingsAreWarnings(t *testing.T) {
 		}
 	}
 	s := f.svcs["hellosvc"]
-	if s == nil || s.status.State != StateRunning {
+	if s == nil || s.status.State != svcstate.Running {
 		t.Fatalf("service lost or not started after an unsupported optional setting: %+v", s)
 	}
 	f.calls = nil
@@ -407,7 +408,7 @@ func TestConfigureAppliesOnlyOptionalSettings(t *testing.T) {
 		t.Fatalf("configure without service: exit %d", r.code)
 	}
 	// An MSI created the service with the core settings of svcship.yaml.
-	f.svcs["hellosvc"] = &fakeSvc{core: CoreConfig{DisplayName: "hellosvc", BinaryPath: `"C:\Program Files\Hello\hellosvc.exe"`, Start: StartModeAuto, Account: `NT SERVICE\hellosvc`}, status: RunStatus{State: StateRunning, PID: 5}}
+	f.svcs["hellosvc"] = &fakeSvc{core: CoreConfig{DisplayName: "hellosvc", BinaryPath: `"C:\Program Files\Hello\hellosvc.exe"`, Start: StartModeAuto, Account: `NT SERVICE\hellosvc`}, status: RunStatus{State: svcstate.Running, PID: 5}}
 	f.calls = nil
 	r := runCLI(t, f, baseYAML+"  start: delayed-auto\n", nil, "configure")
 	if r.code != 0 {
@@ -425,7 +426,7 @@ func TestConfigureAppliesOnlyOptionalSettings(t *testing.T) {
 // does not have.
 func TestConfigureCorrectsCoreSettingsButNotAUserAccount(t *testing.T) {
 	f := newFake()
-	f.svcs["hellosvc"] = &fakeSvc{core: CoreConfig{DisplayName: "from msi", BinaryPath: "x.exe", Start: StartModeAuto, Account: `.\other`}, status: RunStatus{State: StateRunning, PID: 5}}
+	f.svcs["hellosvc"] = &fakeSvc{core: CoreConfig{DisplayName: "from msi", BinaryPath: "x.exe", Start: StartModeAuto, Account: `.\other`}, status: RunStatus{State: svcstate.Running, PID: 5}}
 	r := runCLI(t, f, baseYAML+"  start: manual\n  account: .\\svcuser\n", nil, "configure")
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
@@ -471,21 +472,21 @@ func TestConfigureQuotesProgramPath(t *testing.T) {
 
 func TestControlCommands(t *testing.T) {
 	f := newFake()
-	if r := runCLI(t, f, baseYAML, nil, "install", "--no-start"); r.code != 0 || f.svcs["hellosvc"].status.State != StateStopped {
+	if r := runCLI(t, f, baseYAML, nil, "install", "--no-start"); r.code != 0 || f.svcs["hellosvc"].status.State != svcstate.Stopped {
 		t.Fatalf("install --no-start: %d %s", r.code, r.stderr)
 	}
 	steps := []struct {
 		args  []string
 		code  int
 		out   string
-		state State
+		state svcstate.State
 	}{
-		{[]string{"start"}, 0, "hellosvc is running (pid 101)", StateRunning},
-		{[]string{"start"}, 0, "already running", StateRunning},
-		{[]string{"restart"}, 0, "hellosvc is running (pid 102)", StateRunning},
-		{[]string{"stop"}, 0, "hellosvc stopped in", StateStopped},
-		{[]string{"stop"}, 0, "already stopped", StateStopped},
-		{[]string{"start", "--name", "hellosvc", "--config", `D:\cfg\svcship.yaml`}, 0, "running", StateRunning},
+		{[]string{"start"}, 0, "hellosvc is running (pid 101)", svcstate.Running},
+		{[]string{"start"}, 0, "already running", svcstate.Running},
+		{[]string{"restart"}, 0, "hellosvc is running (pid 102)", svcstate.Running},
+		{[]string{"stop"}, 0, "hellosvc stopped in", svcstate.Stopped},
+		{[]string{"stop"}, 0, "already stopped", svcstate.Stopped},
+		{[]string{"start", "--name", "hellosvc", "--config", `D:\cfg\svcship.yaml`}, 0, "running", svcstate.Running},
 	}
 	for _, s := range steps {
 		r := runCLI(t, f, baseYAML, nil, s.args...)
@@ -503,7 +504,7 @@ func TestControlCommands(t *testing.T) {
 
 func TestStartFailureReportsExitCode(t *testing.T) {
 	f := newFake()
-	f.onStart = StateStopped
+	f.onStart = svcstate.Stopped
 	r := runCLI(t, f, baseYAML, nil, "install")
 	if r.code != ExitFailure || !strings.Contains(r.stderr, "stopped while starting (service-specific exit code 1)") {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)

@@ -3,6 +3,7 @@ package installer
 import (
 	"bytes"
 	"context"
+	"github.com/svcship/svcship/internal/svcstate"
 	"io/fs"
 	"slices"
 	"strings"
@@ -434,14 +435,14 @@ func TestUninstallRemovesFolders(t *testing.T) {
 func TestStopWhileStarting(t *testing.T) {
 	ctx := context.Background()
 	f := newFake()
-	f.svcs["hellosvc"] = &fakeSvc{status: RunStatus{State: StateStopped}}
+	f.svcs["hellosvc"] = &fakeSvc{status: RunStatus{State: svcstate.Stopped}}
 	f.startPending = 3
 	if err := f.Start("hellosvc"); err != nil {
 		t.Fatal(err)
 	}
 	ctl := &Controller{Sys: f, Poll: time.Millisecond}
 	msg, err := ctl.Stop(ctx, "hellosvc", time.Second)
-	if err != nil || f.svcs["hellosvc"].status.State != StateStopped || len(f.killed) != 0 {
+	if err != nil || f.svcs["hellosvc"].status.State != svcstate.Stopped || len(f.killed) != 0 {
 		t.Fatalf("stop: %q, %v, state %v, killed %v", msg, err, f.svcs["hellosvc"].status.State, f.killed)
 	}
 	stops := 0

@@ -133,24 +133,9 @@ type Current struct {
 	Environment      []string // KEY=value lines of the registry Environment value
 }
 
-// State is a service's run state (internal/svcstate, shared with the
-// service runtime).
-type State = svcstate.State
-
-// The states, as the service runtime names them too.
-const (
-	StateStopped         = svcstate.Stopped
-	StateStartPending    = svcstate.StartPending
-	StateStopPending     = svcstate.StopPending
-	StateRunning         = svcstate.Running
-	StateContinuePending = svcstate.ContinuePending
-	StatePausePending    = svcstate.PausePending
-	StatePaused          = svcstate.Paused
-)
-
 // RunStatus is SERVICE_STATUS_PROCESS in short.
 type RunStatus struct {
-	State           State
+	State           svcstate.State
 	PID             uint32
 	Win32ExitCode   uint32
 	ServiceExitCode uint32

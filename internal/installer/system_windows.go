@@ -5,6 +5,7 @@ package installer
 import (
 	"errors"
 	"fmt"
+	"github.com/svcship/svcship/internal/svcstate"
 	"math"
 	"strings"
 	"time"
@@ -193,7 +194,7 @@ func (winSystem) Status(name string) (RunStatus, error) {
 		if err := windows.QueryServiceStatusEx(h, windows.SC_STATUS_PROCESS_INFO, (*byte)(unsafe.Pointer(&t)), uint32(unsafe.Sizeof(t)), &needed); err != nil {
 			return mapErr("query status of "+name, err)
 		}
-		rs = RunStatus{State: State(t.CurrentState), PID: t.ProcessId, Win32ExitCode: t.Win32ExitCode, ServiceExitCode: t.ServiceSpecificExitCode}
+		rs = RunStatus{State: svcstate.State(t.CurrentState), PID: t.ProcessId, Win32ExitCode: t.Win32ExitCode, ServiceExitCode: t.ServiceSpecificExitCode}
 		return nil
 	})
 	return rs, err
