@@ -118,3 +118,22 @@ func TestLoadChecksPaths(t *testing.T) {
 		})
 	}
 }
+
+func TestHostedExecutableStaysInside(t *testing.T) {
+	for _, tc := range []struct {
+		exe, want string
+	}{
+		{`bin\app.exe`, ""},
+		{`C:\Program Files\Vendor\app.exe`, ""},
+		{`..\..\Users\Public\x.exe`, `svcship.yaml:9: service.hosted.executable: "..\\..\\Users\\Public\\x.exe" leaves the install folder`},
+	} {
+		y := "product:\n  name: app\n  company: Acme\n  description: d\nservice:\n  name: app\n  mode: hosted\n  hosted:\n    executable: '" + tc.exe + "'\npackaging:\n  upgrade_code: 6B0F4C3E-2D8A-4E59-9A71-3C5D8E2F1B64\n"
+		_, err := Parse("svcship.yaml", []byte(y))
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: %v", tc.exe, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%s: err = %v, want %q", tc.exe, err, tc.want)
+		}
+	}
+}

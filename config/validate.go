@@ -159,6 +159,13 @@ func (c *Config) validate(errAt func(key, format string, args ...any) error) err
 			return errAt("service.working_directory", "%v", err)
 		}
 	}
+	// The hosted program runs with the service's account: relative to the
+	// install folder (which the MSI locks) it must stay inside it.
+	if e := s.Hosted.Executable; e != "" {
+		if err := checkTargetDir(e); err != nil {
+			return errAt("service.hosted.executable", "%v", err)
+		}
+	}
 	if d := s.DataDir; d != "" {
 		if err := checkTargetDir(d); err != nil {
 			return errAt("service.data_dir", "%v", err)
