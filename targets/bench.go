@@ -10,6 +10,7 @@ import (
 // Bench runs the benchmarks whose numbers the README records, one after another so they do not compete for the CPU.
 func Bench(ctx context.Context) error {
 	for _, b := range []struct{ pkg, name, times string }{
+		{"./internal/e2e", "BinarySize", "1x"},                 // stripped vs default hellosvc, linux and windows
 		{"./internal/e2e", "Snapshot", "1x"},                   // mage snapshot vs bare GoReleaser, warm and cold (measured once per process)
 		{"./internal/msipkg", "BuildVsWixl", "5x"},             // MSI build time and size vs wixl
 		{"./msi/cab", "Write", "1s"},                           // MSZIP parallel vs sequential
