@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/svcship/svcship/internal/gitinfo"
 	"io"
 	"log/slog"
 	"os"
@@ -63,7 +64,7 @@ func cmdMSI(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if installer == "" {
 		installer = filepath.Join(filepath.Dir(*binary), msipkg.InstallerName)
 	}
-	ts, source, err := msipkg.BuildTimestamp(ctx, os.Getenv, c.Dir())
+	ts, source, err := gitinfo.BuildTime(ctx, os.Getenv, c.Dir())
 	if err != nil {
 		return fail(2, "%v", err)
 	}

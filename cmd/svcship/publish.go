@@ -66,7 +66,7 @@ func runPublish(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 
 	if *owner == "" || *repo == "" {
 		remote, _ := gitinfo.Run(ctx, dir, "remote", "get-url", "origin")
-		o, r, err := pipeline.GitHubRepo("", remote, getenv)
+		o, r, err := gitinfo.GitHubRepo("", remote, getenv)
 		if err != nil {
 			fmt.Fprintf(stderr, "svcship publish: %v; pass --owner and --repo\n", err)
 			return 2

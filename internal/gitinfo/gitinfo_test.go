@@ -3,7 +3,6 @@ package gitinfo
 import (
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestRepoFromRemote(t *testing.T) {
@@ -51,26 +50,5 @@ func TestGitHubRepoOrder(t *testing.T) {
 		t.Error("a non-GitHub remote was accepted")
 	} else if strings.Contains(err.Error(), "secret") {
 		t.Errorf("the error repeats the remote's credentials: %v", err)
-	}
-}
-
-func TestBuildTimeFromSourceDateEpoch(t *testing.T) {
-	env := func(v string) func(string) string {
-		return func(k string) string {
-			if k == "SOURCE_DATE_EPOCH" {
-				return v
-			}
-			return ""
-		}
-	}
-	got, src, err := BuildTime(t.Context(), env("1772366400"), t.TempDir())
-	if err != nil || src != "SOURCE_DATE_EPOCH" || !got.Equal(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)) {
-		t.Errorf("BuildTime = %v, %q, %v", got, src, err)
-	}
-	if _, _, err := BuildTime(t.Context(), env("12"), t.TempDir()); err == nil {
-		t.Error("a time before 1980 was accepted")
-	}
-	if _, _, err := BuildTime(t.Context(), env(""), t.TempDir()); err == nil {
-		t.Error("a folder without git gave a build time")
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/svcship/svcship/internal/gitinfo"
 	"io"
 	"log/slog"
 	"os"
@@ -93,7 +94,7 @@ type driver struct {
 	grConfig string
 	flags    []string
 	log      *slog.Logger
-	git      GitInfo
+	git      gitinfo.Info
 	// published: the tag's release is already public.
 	published bool
 	repo      repoRef
@@ -213,7 +214,7 @@ func goreleaserFlags(s string) ([]string, error) {
 }
 
 func (d *driver) checkGit(ctx context.Context) error {
-	g, err := readGit(ctx, d.root, d.opts.Snapshot)
+	g, err := gitinfo.Read(ctx, d.root, d.opts.Snapshot)
 	if err != nil {
 		return err
 	}
@@ -365,7 +366,7 @@ func (d *driver) checkGitHub(ctx context.Context) error {
 	}
 	r := repoRef{owner: gc.Release.GitHub.Owner, name: gc.Release.GitHub.Name, api: gc.GitHubURLs.API, upload: gc.GitHubURLs.Upload}
 	if r.owner == "" || r.name == "" {
-		o, n, err := GitHubRepo(d.cfg.Release.GitHub, d.git.RemoteURL, d.opts.Getenv)
+		o, n, err := gitinfo.GitHubRepo(d.cfg.Release.GitHub, d.git.RemoteURL, d.opts.Getenv)
 		if err != nil {
 			return err
 		}

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/svcship/svcship/internal/gitinfo"
 	"github.com/svcship/svcship/internal/publish"
 )
 
@@ -101,9 +100,4 @@ func GoReleaserRelease(root, dist string, opts *publish.Options) (bool, error) {
 	opts.MakeLatest = literalMakeLatest(gc.Release.MakeLatest, opts.Logger)
 	opts.DiscussionCategory = gc.Release.DiscussionCategoryName
 	return true, nil
-}
-
-// GitHubRepo is gitinfo.GitHubRepo.
-func GitHubRepo(configured, remote string, getenv func(string) string) (string, string, error) {
-	return gitinfo.GitHubRepo(configured, remote, getenv)
 }

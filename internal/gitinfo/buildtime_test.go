@@ -1,4 +1,4 @@
-package msipkg
+package gitinfo
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"github.com/svcship/svcship/internal/testtool"
 )
 
-func TestBuildTimestamp(t *testing.T) {
+func TestBuildTime(t *testing.T) {
 	repo := t.TempDir()
 	// makeRepo commits once into repo; the one case that reads the commit
 	// time needs git, found through testtool (CI=true fails without it).
@@ -54,7 +54,7 @@ func TestBuildTimestamp(t *testing.T) {
 			if tc.needGit {
 				makeRepo(t)
 			}
-			got, src, err := BuildTimestamp(context.Background(), env(tc.epoch), tc.dir)
+			got, src, err := BuildTime(context.Background(), env(tc.epoch), tc.dir)
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("err = %v, want %q", err, tc.err)
