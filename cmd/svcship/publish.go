@@ -105,7 +105,7 @@ func runPublish(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 		return 2
 	}
 
-	assets, err := pipeline.UploadSet(distDir, pipeline.GoReleaserConfig{})
+	assets, err := pipeline.UploadSet(distDir)
 	if err != nil {
 		fmt.Fprintf(stderr, "svcship publish: %v\n", err)
 		return 2

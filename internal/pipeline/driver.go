@@ -92,9 +92,11 @@ type driver struct {
 	root     string
 	cfg      *config.Config
 	grConfig string
-	flags    []string
-	log      *slog.Logger
-	git      gitinfo.Info
+	// gc is the project's GoReleaser config, read once by checkConfig.
+	gc    GoReleaserConfig
+	flags []string
+	log   *slog.Logger
+	git   gitinfo.Info
 	// published: the tag's release is already public.
 	published bool
 	repo      repoRef
@@ -132,21 +134,25 @@ func newDriver(opts DriveOptions) (*driver, error) {
 	}, nil
 }
 
-// svcshipMarkers are what the GoReleaser config must contain for svcship
-// to run inside it, and what to tell the user when one is missing.
-var svcshipMarkers = []struct {
+// marker is one thing the GoReleaser config must contain for svcship to
+// run inside it, and what to tell the user when it is missing.
+type marker struct {
 	re      *regexp.Regexp
 	release bool // needed only to publish
 	what    string
-}{
-	{regexp.MustCompile(`svcship goreleaser before\b`), false, "the before hook `go tool svcship goreleaser before ...`"},
-	{regexp.MustCompile(`svcship goreleaser build\b`), false, "the build post hook `go tool svcship goreleaser build ...`"},
-	// Exactly "/**": "/**/*" would miss the top-level files.
-	{regexp.MustCompile(`(?m)svcship/\{\{ *\.Os *\}\}_\{\{ *\.Arch *\}\}/\*\*["']?\s*$`), false, "the archive files entry `src: \"<dist>/svcship/{{ .Os }}_{{ .Arch }}/**\"`"},
-	{regexp.MustCompile(`svcship goreleaser record\b`), true, "the custom publisher svcship-assets (`go tool svcship goreleaser record ...`)"},
-	{regexp.MustCompile(`svcship goreleaser publish\b`), true, "the custom publisher svcship-release (`go tool svcship goreleaser publish ...`)"},
-	{regexp.MustCompile(`(?m)^\s*use_existing_draft:\s*true`), true, "release.use_existing_draft: true"},
-	{regexp.MustCompile(`SVCSHIP_PUBLISH`), true, "release.skip_upload keyed on SVCSHIP_PUBLISH"},
+}
+
+func svcshipMarkers() []marker {
+	return []marker{
+		{regexp.MustCompile(`svcship goreleaser before\b`), false, "the before hook `go tool svcship goreleaser before ...`"},
+		{regexp.MustCompile(`svcship goreleaser build\b`), false, "the build post hook `go tool svcship goreleaser build ...`"},
+		// Exactly "/**": "/**/*" would miss the top-level files.
+		{regexp.MustCompile(`(?m)svcship/\{\{ *\.Os *\}\}_\{\{ *\.Arch *\}\}/\*\*["']?\s*$`), false, "the archive files entry `src: \"<dist>/svcship/{{ .Os }}_{{ .Arch }}/**\"`"},
+		{regexp.MustCompile(`svcship goreleaser record\b`), true, "the custom publisher svcship-assets (`go tool svcship goreleaser record ...`)"},
+		{regexp.MustCompile(`svcship goreleaser publish\b`), true, "the custom publisher svcship-release (`go tool svcship goreleaser publish ...`)"},
+		{regexp.MustCompile(`(?m)^\s*use_existing_draft:\s*true`), true, "release.use_existing_draft: true"},
+		{regexp.MustCompile(`SVCSHIP_PUBLISH`), true, "release.skip_upload keyed on SVCSHIP_PUBLISH"},
+	}
 }
 
 func (d *driver) checkConfig(context.Context) error {
@@ -166,12 +172,11 @@ func (d *driver) checkConfig(context.Context) error {
 	if err != nil {
 		return err
 	}
-	var probe yaml.Node
-	if err := yaml.Unmarshal(data, &probe); err != nil {
+	if err := yaml.Unmarshal(data, &d.gc); err != nil {
 		return fmt.Errorf("%s: %w", relPath(d.root, d.grConfig), err)
 	}
 	var missing []string
-	for _, m := range svcshipMarkers {
+	for _, m := range svcshipMarkers() {
 		if (m.release && d.opts.Snapshot) || m.re.Match(data) {
 			continue
 		}
@@ -360,10 +365,7 @@ func (d *driver) checkGitHub(ctx context.Context) error {
 	if d.opts.Snapshot {
 		return nil
 	}
-	gc, err := ReadGoReleaserConfig(d.grConfig)
-	if err != nil {
-		return err
-	}
+	gc := d.gc
 	r := repoRef{owner: gc.Release.GitHub.Owner, name: gc.Release.GitHub.Name, api: gc.GitHubURLs.API, upload: gc.GitHubURLs.Upload}
 	if r.owner == "" || r.name == "" {
 		o, n, err := gitinfo.GitHubRepo(d.cfg.Release.GitHub, d.git.RemoteURL, d.opts.Getenv)
@@ -398,11 +400,11 @@ func (d *driver) checkPublished(ctx context.Context) error {
 	if !d.published {
 		return nil
 	}
-	gc, err := ReadEffectiveConfig(filepath.Join(d.root, distOf(d.grConfig)))
-	if err != nil {
-		return err
+	dist := d.gc.Dist
+	if dist == "" {
+		dist = "dist"
 	}
-	assets, err := UploadSet(filepath.Join(d.root, distOf(d.grConfig)), gc)
+	assets, err := UploadSet(filepath.Join(d.root, dist))
 	if err != nil {
 		return err
 	}
@@ -426,13 +428,4 @@ func (d *driver) checkPublished(ctx context.Context) error {
 	}
 	d.log.Info("release "+d.git.Tag+" is published with every asset, digests equal: nothing to do", "assets", len(assets))
 	return nil
-}
-
-// distOf is the dist folder a GoReleaser config names (default "dist").
-func distOf(grConfig string) string {
-	gc, err := ReadGoReleaserConfig(grConfig)
-	if err != nil || gc.Dist == "" {
-		return "dist"
-	}
-	return gc.Dist
 }

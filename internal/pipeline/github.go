@@ -31,7 +31,7 @@ var releaseUploadable = []int{1, 2, 3, 6, 12, 13, 14, 15, 28, 33, 34, 36, 38, 39
 // the svcship-assets publisher (<dist>/svcship/assets) say then exactly
 // what GoReleaser would have uploaded. The winget manifests the failed
 // publisher wrote (<dist>/winget/<id>/<version>/*.yaml) go with them.
-func UploadSet(dist string, _ GoReleaserConfig) ([]publish.Asset, error) {
+func UploadSet(dist string) ([]publish.Asset, error) {
 	seen := map[string]bool{}
 	var out []publish.Asset
 	add := func(name, path string) {

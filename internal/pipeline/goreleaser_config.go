@@ -12,23 +12,22 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// ConfigNames are the file names GoReleaser looks for, in its order.
-var configNames = [...]string{
-	".config/goreleaser.yml",
-	".config/goreleaser.yaml",
-	".goreleaser.yml",
-	".goreleaser.yaml",
-	"goreleaser.yml",
-	"goreleaser.yaml",
-}
-
 // ConfigNames returns the file names GoReleaser looks for, in its order.
-func ConfigNames() []string { return configNames[:] }
+func ConfigNames() []string {
+	return []string{
+		".config/goreleaser.yml",
+		".config/goreleaser.yaml",
+		".goreleaser.yml",
+		".goreleaser.yaml",
+		"goreleaser.yml",
+		"goreleaser.yaml",
+	}
+}
 
 // FindProjectConfig returns the GoReleaser config GoReleaser itself would
 // read in root, or "" when there is none.
 func FindProjectConfig(root string) string {
-	for _, n := range configNames {
+	for _, n := range ConfigNames() {
 		p := filepath.Join(root, filepath.FromSlash(n))
 		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
 			return p
@@ -80,7 +79,7 @@ type GoReleaserBuild struct {
 func ReadProjectConfig(root string) (GoReleaserConfig, string, error) {
 	p := FindProjectConfig(root)
 	if p == "" {
-		return GoReleaserConfig{}, "", fmt.Errorf("no GoReleaser config in %s (looked for %s)", root, strings.Join(configNames[:], ", "))
+		return GoReleaserConfig{}, "", fmt.Errorf("no GoReleaser config in %s (looked for %s)", root, strings.Join(ConfigNames(), ", "))
 	}
 	gc, err := ReadGoReleaserConfig(p)
 	return gc, p, err
