@@ -14,6 +14,7 @@ import (
 	"github.com/svcship/svcship/config"
 	"github.com/svcship/svcship/internal/atomicfile"
 	"github.com/svcship/svcship/internal/publish"
+	"github.com/svcship/svcship/internal/sign"
 	"github.com/svcship/svcship/internal/version"
 )
 
@@ -77,6 +78,11 @@ type Context struct {
 	Stdout io.Writer
 	Stderr io.Writer
 	Log    *slog.Logger
+
+	// The signer of this run (signer()), built on first use.
+	signerMade bool
+	signerVal  *sign.Signer
+	signerErr  error
 
 	// published is what the publish step uploaded, for the job summary.
 	published []publish.Asset

@@ -72,14 +72,27 @@ func (s signStep) Run(ctx *Context) error {
 
 // signer is the configured Signer: the commit time as signing time keeps
 // signed outputs reproducible without a timestamp server.
+// It is built once per hook run; the steps of a run are sequential.
 func (c *Context) signer() (*sign.Signer, error) {
-	s, err := sign.New(c.Config, c.Getenv)
-	if err != nil {
-		return nil, err
+	if !c.signerMade {
+		c.signerMade = true
+		c.signerVal, c.signerErr = sign.New(c.Config, c.Getenv)
+		if c.signerErr == nil {
+			c.signerVal.Time = c.CommitTime
+			c.signerVal.Log = c.Log
+		}
 	}
-	s.Time = c.CommitTime
-	s.Log = c.Log
-	return s, nil
+	return c.signerVal, c.signerErr
+}
+
+// signIfConfigured signs p, or does nothing when no key is configured.
+func (c *Context) signIfConfigured(p string) error {
+	if _, err := c.signer(); errors.Is(err, sign.ErrNotConfigured) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	return c.sign(p, signatureName(c, p))
 }
 
 // sign signs p in place, writing its detached signature as
@@ -195,12 +208,7 @@ func (installerStep) Run(ctx *Context) error {
 		return err
 	}
 	ctx.Log.Info("built installer", "target", ctx.Target, "file", relPath(ctx.Root, out))
-	if _, err := ctx.signer(); errors.Is(err, sign.ErrNotConfigured) {
-		return nil
-	} else if err != nil {
-		return err
-	}
-	return ctx.sign(out, signatureName(ctx, out))
+	return ctx.signIfConfigured(out)
 }
 
 // targetLevelEnv turns GoReleaser's target suffix (windows_amd64_v1,
@@ -270,11 +278,7 @@ func (stageStep) Run(ctx *Context) error {
 		if err := atomicfile.WriteFile(dst, data, 0o644); err != nil {
 			return err
 		}
-		if _, err := ctx.signer(); err == nil {
-			if err := ctx.sign(dst, signatureName(ctx, dst)); err != nil {
-				return err
-			}
-		} else if !errors.Is(err, sign.ErrNotConfigured) {
+		if err := ctx.signIfConfigured(dst); err != nil {
 			return err
 		}
 	}
