@@ -1,7 +1,6 @@
 package msipkg
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -19,14 +18,7 @@ import (
 // upgrade without them keeps them (they were written into svcship.yaml,
 // which the removal saves and the next configure restores).
 func TestWineDeploymentProperties(t *testing.T) {
-	if testing.Short() {
-		t.Skip("wine end-to-end test skipped in -short mode")
-	}
-	p := winetest.New(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	dir := t.TempDir()
-	installer := testInstaller(t, dir)
+	p, ctx, dir, installer := wineCase(t, 5*time.Minute)
 	port, port2 := winetest.FreePort(t), winetest.FreePort(t)
 	yaml := fmt.Sprintf(`product:
   name: hellosvc

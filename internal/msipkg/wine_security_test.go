@@ -1,7 +1,6 @@
 package msipkg
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -20,14 +19,7 @@ import (
 // administrator's settings. The edit names a log folder whose parent does
 // not exist, which the configure step refuses after the restore.
 func TestWineFailedUpgradeKeepsSavedSettings(t *testing.T) {
-	if testing.Short() {
-		t.Skip("wine end-to-end test skipped in -short mode")
-	}
-	p := winetest.New(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	dir := t.TempDir()
-	inst := testInstaller(t, dir)
+	p, ctx, dir, inst := wineCase(t, 5*time.Minute)
 	port := winetest.FreePort(t)
 	const upgradeCode = "{2B7C9E41-6D3A-4F58-B0E2-91C4A7D35F86}"
 	yaml := fmt.Sprintf(`product:

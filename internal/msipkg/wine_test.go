@@ -71,18 +71,25 @@ func productCodeOf(t *testing.T, path string) string {
 	return ""
 }
 
-// TestWineInstallUpgradeUninstall installs, upgrades, downgrades and removes
-// a real service MSI with wine's msiexec.
-func TestWineInstallUpgradeUninstall(t *testing.T) {
+// wineCase starts a wine end-to-end test (skipped with -short): a fresh
+// wine prefix, a context bounded by d, a temporary folder and the
+// svcship-installer.exe built into it.
+func wineCase(t *testing.T, d time.Duration) (p *winetest.Prefix, ctx context.Context, dir, installer string) {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("wine end-to-end test skipped in -short mode")
 	}
-	p := winetest.New(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
-	defer cancel()
+	p = winetest.New(t)
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	dir = t.TempDir()
+	return p, ctx, dir, testInstaller(t, dir)
+}
 
-	dir := t.TempDir()
-	installer := testInstaller(t, dir)
+// TestWineInstallUpgradeUninstall installs, upgrades, downgrades and removes
+// a real service MSI with wine's msiexec.
+func TestWineInstallUpgradeUninstall(t *testing.T) {
+	p, ctx, dir, installer := wineCase(t, 6*time.Minute)
 	port := winetest.FreePort(t)
 	const upgradeCode = "{3F2A1B0C-9D8E-4F7A-8B6C-5D4E3F2A1B0C}"
 	yaml := fmt.Sprintf(`product:
@@ -315,14 +322,7 @@ func logDir(t *testing.T, dir string) string {
 // TestWineHosted installs a hosted-mode MSI: svcship-installer.exe is the
 // service and runs the program as its child.
 func TestWineHosted(t *testing.T) {
-	if testing.Short() {
-		t.Skip("wine end-to-end test skipped in -short mode")
-	}
-	p := winetest.New(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	dir := t.TempDir()
-	installer := testInstaller(t, dir)
+	p, ctx, dir, installer := wineCase(t, 4*time.Minute)
 	app := buildWindows(t, "github.com/svcship/svcship/cmd/hellosvc", "2.0.0", filepath.Join(dir, "hellosvc.exe"))
 	port := winetest.FreePort(t)
 	yaml := fmt.Sprintf(`product:
@@ -407,14 +407,7 @@ packaging:
 // with the command line `svcship-installer autostart status` expects, no
 // service is created, and uninstalling removes the value and the files.
 func TestWineAutostartRunKey(t *testing.T) {
-	if testing.Short() {
-		t.Skip("wine end-to-end test skipped in -short mode")
-	}
-	p := winetest.New(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	dir := t.TempDir()
-	installer := testInstaller(t, dir)
+	p, ctx, dir, installer := wineCase(t, 4*time.Minute)
 	app := buildWindows(t, "github.com/svcship/svcship/cmd/hellosvc", "3.0.0", filepath.Join(dir, "hellosvc.exe"))
 	yaml := `product:
   name: hellotray
