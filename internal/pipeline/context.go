@@ -79,6 +79,11 @@ type Context struct {
 	Stderr io.Writer
 	Log    *slog.Logger
 
+	// meta and effective are GoReleaser's metadata.json and effective
+	// config, read once by the publish hook's release facts step.
+	meta      Metadata
+	effective GoReleaserConfig
+
 	// The signer of this run (signer()), built on first use.
 	signerMade bool
 	signerVal  *sign.Signer

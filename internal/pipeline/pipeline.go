@@ -80,6 +80,9 @@ func Publish() []Step {
 	return []Step{
 		// GoReleaser may start this publisher more than once: one goes on.
 		claimStep{},
+		// metadata.json and the effective config, read once; a snapshot
+		// stops here, before anything is written or sent.
+		releaseFactsStep{},
 		// winget manifests (installer type msi, ProductCode, per-arch URLs
 		// and sha256) for the MSIs, uploaded with the release.
 		wingetStep{},

@@ -110,6 +110,33 @@ func (claimStep) Run(ctx *Context) error {
 	return f.Close()
 }
 
+// releaseFactsStep reads what the publish steps need from the dist
+// GoReleaser wrote (metadata.json, the effective config), once, and
+// refuses a snapshot before anything is written or sent.
+type releaseFactsStep struct{}
+
+func (releaseFactsStep) Name() string         { return "release facts" }
+func (releaseFactsStep) Skip(*Context) string { return "" }
+
+func (releaseFactsStep) Run(ctx *Context) error {
+	meta, err := ReadMetadata(ctx.Dist)
+	if err != nil {
+		return err
+	}
+	if err := RefuseSnapshot(ctx.Dist, meta); err != nil {
+		return err
+	}
+	gc, err := ReadEffectiveConfig(ctx.Dist)
+	if err != nil {
+		return err
+	}
+	if gc.Release.GitHub.Owner == "" || gc.Release.GitHub.Name == "" {
+		return errors.New("GoReleaser's config names no release.github owner/name")
+	}
+	ctx.meta, ctx.effective = meta, gc
+	return nil
+}
+
 // wingetStep writes the winget manifests (version, installer, locale) for
 // the release's MSIs and adds them to the upload set. Only on a release:
 // their URLs point at the published MSIs.
@@ -134,15 +161,8 @@ func (wingetStep) Run(ctx *Context) error {
 		ctx.Log.Warn("no winget manifests: winget requires a license (set product.license in svcship.yaml)")
 		return nil
 	}
-	meta, err := ReadMetadata(ctx.Dist)
-	if err != nil {
-		return err
-	}
+	meta, gc := ctx.meta, ctx.effective
 	v, err := WindowsVersion(meta.Version, meta.Tag)
-	if err != nil {
-		return err
-	}
-	gc, err := ReadEffectiveConfig(ctx.Dist)
 	if err != nil {
 		return err
 	}
@@ -166,17 +186,7 @@ func (wingetStep) Run(ctx *Context) error {
 }
 
 func (publishStep) Run(ctx *Context) error {
-	meta, err := ReadMetadata(ctx.Dist)
-	if err != nil {
-		return err
-	}
-	if err := RefuseSnapshot(ctx.Dist, meta); err != nil {
-		return err
-	}
-	gc, err := ReadEffectiveConfig(ctx.Dist)
-	if err != nil {
-		return err
-	}
+	meta, gc := ctx.meta, ctx.effective
 	assets, err := Recorded(ctx.RecordDir())
 	if err != nil {
 		return err
@@ -184,9 +194,6 @@ func (publishStep) Run(ctx *Context) error {
 	assets = append(assets, ctx.extraAssets...)
 	if len(assets) == 0 {
 		return errors.New("no assets were recorded: the svcship-assets publisher must run before svcship-release (see docs/pipeline.md)")
-	}
-	if gc.Release.GitHub.Owner == "" || gc.Release.GitHub.Name == "" {
-		return errors.New("GoReleaser's config names no release.github owner/name")
 	}
 	keepDraft, err := projectWantsDraft(ctx.Root, gc)
 	if err != nil {
