@@ -78,13 +78,13 @@ func Drive(ctx context.Context, opts DriveOptions) error {
 	} {
 		start := time.Now()
 		if err := step.run(ctx); err != nil {
-			d.removeResources()
-			return fmt.Errorf("%s: %w", step.name, err)
+			// Each Windows build hook removes its own .syso; a run that
+			// failed half-way leaves the others behind.
+			return errors.Join(fmt.Errorf("%s: %w", step.name, err), RemoveGeneratedResources(d.root))
 		}
 		d.log.Debug(step.name+" done", "took", time.Since(start))
 	}
-	// Builds that failed half-way leave their .syso behind.
-	return d.removeResources()
+	return nil
 }
 
 type driver struct {
@@ -323,10 +323,6 @@ func standInRemote(env []string, cfg *config.Config, root string) []string {
 		fmt.Sprintf("GIT_CONFIG_KEY_%d=remote.origin.url", n),
 		fmt.Sprintf("GIT_CONFIG_VALUE_%d=%s", n, url),
 	}
-}
-
-func (d *driver) removeResources() error {
-	return RemoveGeneratedResources(d.root)
 }
 
 // RemoveGeneratedResources removes the Windows resource files
