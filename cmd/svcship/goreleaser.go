@@ -55,11 +55,10 @@ func cmdGoReleaser(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fs.StringVar(&f.Commit, "commit", "", "{{ .FullCommit }}")
 	fs.StringVar(&f.ProjectName, "project", "", "{{ .ProjectName }}")
 	fs.BoolVar(&f.Snapshot, "snapshot", false, "{{ .IsSnapshot }}")
-	fs.StringVar(&f.Path, "path", "", "build hook: {{ .Path }}")
+	fs.StringVar(&f.Path, "path", "", "build hook: {{ .Path }}; record: {{ .ArtifactPath }}")
 	fs.StringVar(&f.Arch, "arch", "", "build hook: {{ .Arch }}")
 	fs.StringVar(&f.Target, "target", "", "build hook: {{ .Target }}")
 	fs.StringVar(&f.ArtifactName, "name", "", "record: {{ .ArtifactName }}")
-	fs.StringVar(&f.ArtifactPath, "path-artifact", "", "record: {{ .ArtifactPath }} (also accepted as --path)")
 	verbose := fs.Bool("debug", false, "log skipped steps too")
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
@@ -70,9 +69,8 @@ func cmdGoReleaser(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	switch args[0] {
 	case "record":
-		if f.ArtifactPath == "" {
-			f.ArtifactPath, f.Path = f.Path, ""
-		}
+		// The record hook's --path is the artifact's, not a build's.
+		f.ArtifactPath, f.Path = f.Path, ""
 	case "before", "build":
 		if date == "" || f.Version == "" {
 			fmt.Fprintf(stderr, "svcship goreleaser %s: --version and --date are required (GoReleaser's {{ .Version }} and {{ .CommitDate }})\n", args[0])
