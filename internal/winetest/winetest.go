@@ -81,7 +81,34 @@ func New(t testing.TB) *Prefix {
 	p.env = prefixEnv(os.Environ(), p.dir)
 	// Registered after t.TempDir, so it runs before the directory is removed.
 	t.Cleanup(p.cleanup)
+	if err := p.waitServiceManager(30 * time.Second); err != nil {
+		t.Fatalf("winetest: %v", err)
+	}
 	return p
+}
+
+// waitServiceManager returns once the prefix's service manager answers.
+// The first wine process of a prefix starts wineserver and services.exe,
+// and a program that opens the service manager before services.exe
+// listens gets RPC_S_SERVER_UNAVAILABLE; every test that installs a
+// service would race that, so the harness waits here, once, instead.
+// The wineserver started here serves the test's own processes.
+func (p *Prefix) waitServiceManager(limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		cmd := exec.CommandContext(ctx, "wine", "sc", "query", "RpcSs")
+		cmd.Env = p.env
+		out, err := cmd.CombinedOutput()
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the service manager of %s did not answer within %v: %v\n%s", p.dir, limit, err, out)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 // missing skips, or fails under CI where a missing tool is a broken runner.
