@@ -9,7 +9,6 @@ import (
 	"github.com/svcship/svcship/internal/svcstate"
 	"io"
 	"io/fs"
-	"net/http"
 	"slices"
 	"sort"
 	"strconv"
@@ -706,11 +705,26 @@ func (d *doctor) checkHealth() {
 		d.rep.add(Finding{Check: CheckHealth, Severity: SevError, Message: fmt.Sprintf("%s: %v", d.probe, err),
 			Fix: "the service runs but does not answer: check the address it listens on (service.arguments) and the log tail above; another program may hold the port"})
 	case code < 200 || code > 299:
-		d.rep.add(Finding{Check: CheckHealth, Severity: SevError, Message: fmt.Sprintf("%s answered %d %s", d.probe, code, http.StatusText(code)),
+		d.rep.add(Finding{Check: CheckHealth, Severity: SevError, Message: fmt.Sprintf("%s answered %d (%s)", d.probe, code, statusClass(code)),
 			Fix: "the service reports itself unhealthy: see the log tail above"})
 	default:
 		d.rep.add(Finding{Check: CheckHealth, Severity: SevOK, Message: fmt.Sprintf("%s answered %d", d.probe, code)})
 	}
+}
+
+// statusClass names the kind of a non-2xx answer (RFC 9110, section 15).
+func statusClass(code int) string {
+	switch code / 100 {
+	case 1:
+		return "an interim response"
+	case 3:
+		return "a redirect, which the probe does not follow"
+	case 4:
+		return "a client error: is the path right?"
+	case 5:
+		return "a server error"
+	}
+	return "not an HTTP status"
 }
 
 // Text renders the report for a terminal.

@@ -1,17 +1,12 @@
 package installer
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
-	"net/http"
 	"os"
 	"sort"
-	"time"
-
-	"github.com/svcship/svcship/config"
 )
 
 // The file-system and probe parts of the real Inspector (portable code,
@@ -76,26 +71,4 @@ func max64(a, b int64) int64 {
 		return a
 	}
 	return b
-}
-
-// probeGet requests a loopback URL (config.ValidateHealthURL) without
-// following redirects, bounded by 5 seconds.
-func probeGet(ctx context.Context, url string) (int, error) {
-	if err := config.ValidateHealthURL(url); err != nil {
-		return 0, err
-	}
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return 0, err
-	}
-	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := c.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	resp.Body.Close()
-	return resp.StatusCode, nil
 }

@@ -332,7 +332,7 @@ func TestDoctorDecisions(t *testing.T) {
 			{"health", "error", "http://127.0.0.1:8080/healthz: connection refused"},
 		}},
 		{"probe unhealthy", doctorYAML, nil, func(_ *fakeSys, in *fakeInsp) { in.probe = 503 }, 1, []want{
-			{"health", "error", "http://127.0.0.1:8080/healthz answered 503 Service Unavailable"},
+			{"health", "error", "http://127.0.0.1:8080/healthz answered 503 (a server error)"},
 		}},
 	}
 	for _, tc := range tests {

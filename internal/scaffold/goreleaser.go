@@ -226,9 +226,30 @@ func (m *merger) buildHookNode() *yaml.Node {
 	n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 	mapSet(n, "cmd", scalar(m.buildHook(), "!!str"))
 	mapSet(n, "output", scalar("true", "!!bool"))
+	k := mapSet(n, "env", envEntries(hookToolEnv...))
+	k.HeadComment = marker + "`go tool svcship` sees the cgo settings the before hook saw, not the build's,\n" +
+		marker + "so it reuses that compiled tool instead of compiling svcship a second time"
 	n.HeadComment = marker + "sign the Windows exe; for the product binary also build and sign the service\n" +
 		marker + "installer, stage the zip's extra files and build and sign the MSI"
 	return n
+}
+
+// hookToolEnv is what a build's env commonly sets that changes how
+// `go tool svcship` compiles for the host: a build hook inherits the
+// build's env (CGO_ENABLED=0, a cross compiler in CC), which would compile
+// svcship a second time, or for the wrong machine. The hook's env puts back
+// the values GoReleaser itself was started with ("" is Go's default).
+var hookToolEnv = []string{"CGO_ENABLED", "CC", "CXX"}
+
+// hasEnv reports whether a hook or sboms entry sets every name.
+func hasEnv(n *yaml.Node, names []string) bool {
+	env := seqValues(mapGet(n, "env"))
+	for _, v := range names {
+		if !slices.ContainsFunc(env, func(e string) bool { return strings.HasPrefix(e, v+"=") }) {
+			return false
+		}
+	}
+	return true
 }
 
 // filesSrc is the folder the build hook stages a Windows archive's extra
@@ -239,8 +260,10 @@ func (m *merger) msiGlob() string  { return m.dist + "/*.msi" }
 // signaturesGlob: the detached Authenticode signatures svcship writes.
 func (m *merger) signaturesGlob() string { return m.dist + "/svcship/signatures/*.p7s" }
 
-// goEnv is what `go tool` needs in a custom publisher, which GoReleaser
-// starts with little more than PATH and HOME.
+// goEnv is what `go tool` needs in a custom publisher or an sboms command,
+// which GoReleaser starts with little more than PATH and HOME: without
+// GOCACHE a runner that keeps its build cache elsewhere compiles the tool
+// again, and without GOPROXY or GOFLAGS it may not find its module.
 var goEnv = []string{"GOFLAGS", "GOCACHE", "GOMODCACHE", "GOPATH", "GOPROXY", "GOTOOLCHAIN"}
 
 func envEntries(names ...string) *yaml.Node {
@@ -310,7 +333,16 @@ func (m *merger) merge(gc *grConfig) error {
 // -short-purls because cyclonedx-gomod v1.10.0 would stamp the build
 // machine's goos/goarch into every package URL.
 func (m *merger) sboms() {
-	if mapGet(m.root, "sboms") != nil {
+	if s := mapGet(m.root, "sboms"); s != nil {
+		// An entry an older init wrote, without the Go environment.
+		if s.Kind == yaml.SequenceNode {
+			for _, e := range s.Content {
+				if scalarAt(e, "id") == "svcship-binaries" && !hasEnv(e, goEnv) {
+					mapSet(e, "env", envEntries(goEnv...))
+					m.note("sboms[svcship-binaries]: env += %s (GoReleaser passes sboms commands only PATH and HOME)", strings.Join(goEnv, ", "))
+				}
+			}
+		}
 		return
 	}
 	entry := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
@@ -324,6 +356,7 @@ func (m *merger) sboms() {
 		args.Content = append(args.Content, scalar(a, "!!str"))
 	}
 	mapSet(entry, "args", args)
+	mapSet(entry, "env", envEntries(goEnv...))
 	seq := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{entry}}
 	k := mapSetAfter(m.root, "sboms", seq, "archives")
 	k.HeadComment = marker + "a CycloneDX SBOM per binary (cyclonedx-gomod, a tool in go.mod)"
@@ -461,7 +494,7 @@ func (m *merger) builds(gc *grConfig) (map[string]bool, error) {
 		if i := slices.IndexFunc(post.Content, func(h *yaml.Node) bool { return strings.Contains(hookCmd(h), "svcship goreleaser build") }); i < 0 {
 			post.Content = append(post.Content, m.buildHookNode())
 			m.note("%s: hooks.post += go tool svcship goreleaser build (Windows targets)", label)
-		} else if h := post.Content[i]; hookCmd(h) != m.buildHook() || scalarAt(h, "output") != "true" {
+		} else if h := post.Content[i]; hookCmd(h) != m.buildHook() || scalarAt(h, "output") != "true" || !hasEnv(h, hookToolEnv) {
 			n := m.buildHookNode()
 			if h.HeadComment != "" {
 				n.HeadComment = h.HeadComment
