@@ -15,6 +15,13 @@
 // into which `svcship init` wrote svcship's hooks; svcship.yaml is read
 // from SVCSHIP_CONFIG (default svcship.yaml) and extra GoReleaser flags
 // from SVCSHIP_GORELEASER_FLAGS. See docs/pipeline.md.
+//
+// The targets run `go tool svcship`, the svcship the project's go.mod
+// requires, instead of linking the pipeline into the magefile: mage
+// rebuilds its binary on every run (it cannot see a dependency change
+// otherwise), and a magefile that links GoReleaser's driver, go-github and
+// the MSI writer takes half a second longer to link than one that only
+// starts a command.
 package targets
 
 import (
@@ -22,15 +29,31 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-
-	"github.com/svcship/svcship/internal/pipeline"
+	"strings"
 )
 
 // EnvConfig is the path of svcship.yaml.
 const EnvConfig = "SVCSHIP_CONFIG"
 
+// svcship runs `go tool svcship args...` with the caller's output.
+func svcship(ctx context.Context, args ...string) error {
+	cmd := exec.CommandContext(ctx, "go", append([]string{"tool", "svcship"}, args...)...)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("svcship %s: %w", strings.Join(args, " "), err)
+	}
+	return nil
+}
+
 func drive(ctx context.Context, snapshot bool) error {
-	return pipeline.Drive(ctx, pipeline.DriveOptions{ConfigPath: os.Getenv(EnvConfig), Snapshot: snapshot})
+	args := []string{"build"}
+	if !snapshot {
+		args = append(args, "--release")
+	}
+	if c := os.Getenv(EnvConfig); c != "" {
+		args = append(args, "--config="+c)
+	}
+	return svcship(ctx, args...)
 }
 
 // Snapshot runs goreleaser release --snapshot with svcship's hooks: every binary, archive, package, SBOM and checksum GoReleaser makes, plus Windows resources, the service installer, signatures and MSIs; nothing is published.
@@ -40,25 +63,7 @@ func Snapshot(ctx context.Context) error { return drive(ctx, true) }
 func Release(ctx context.Context) error { return drive(ctx, false) }
 
 // Publish uploads a dist/ that go tool mage release built, if its publishing was interrupted (svcship publish; never a snapshot).
-func Publish(ctx context.Context) error {
-	cmd := exec.CommandContext(ctx, "go", "tool", "svcship", "publish")
-	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("svcship publish: %w", err)
-	}
-	return nil
-}
+func Publish(ctx context.Context) error { return svcship(ctx, "publish") }
 
 // Clean removes dist/ and any Windows resource files a killed run left behind.
-func Clean(context.Context) error {
-	dist := "dist"
-	if p := pipeline.FindProjectConfig("."); p != "" {
-		if gc, err := pipeline.ReadGoReleaserConfig(p); err == nil && gc.Dist != "" {
-			dist = gc.Dist
-		}
-	}
-	if err := os.RemoveAll(dist); err != nil {
-		return err
-	}
-	return pipeline.RemoveGeneratedResources(".")
-}
+func Clean(ctx context.Context) error { return svcship(ctx, "clean") }

@@ -28,6 +28,7 @@ func commands() map[string]command {
 		"build":      {"run GoReleaser's release pipeline with svcship's hooks: a snapshot, or with --release the release", cmdBuild},
 		"goreleaser": {"svcship's steps at a GoReleaser extension point (called from the hooks init writes)", cmdGoReleaser},
 		"checksums":  {"write checksums.txt (sha256) over files", cmdChecksums},
+		"clean":      {"remove dist/ and the Windows resource files a killed run left behind", cmdClean},
 		"resources":  {"write VERSIONINFO, icon and manifest .syso files for each Windows arch", cmdResources},
 		"sign":       {"Authenticode-sign exes, MSIs and PowerShell scripts (pfx, PKCS#11 or a signer command)", cmdSign},
 		"zip":        {"write a deterministic zip", cmdZip},

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/svcship/svcship/internal/testtool"
 )
 
@@ -20,26 +22,48 @@ import (
 // framework calls the function again with a larger b.N, and a cold run
 // takes minutes.
 var benchResult struct {
-	once             sync.Once
-	warm, cold       []float64 // mage/bare ratio of each pair
-	warmMage, warmGR []time.Duration
-	coldMage, coldGR []time.Duration
+	once       sync.Once
+	warm, cold benchSeries
+}
+
+// benchSeries holds the runs of one mode: svcship's, bare GoReleaser's on
+// the project's original config, and bare GoReleaser's on the original
+// config plus the sboms entry svcship init adds.
+type benchSeries struct {
+	mage, bare, sbom []time.Duration
+}
+
+// ratios returns the pairwise ratios of svcship's runs to those of other.
+func (s benchSeries) ratios(other []time.Duration) []float64 {
+	r := make([]float64, len(s.mage))
+	for i := range s.mage {
+		r[i] = float64(s.mage[i]) / float64(other[i])
+	}
+	return r
 }
 
 // BenchmarkSnapshot measures, in one run, on testdata/initdefault (a
 // program with the config `goreleaser init` writes), the wall time of
 // `go tool mage snapshot` after `svcship init` (GoReleaser's whole release
-// with svcship's hooks: resources, installer, MSIs; unsigned) against a
-// bare `goreleaser release --snapshot --clean` on the project's config as
-// it was before init, on the same commit, alternating the two:
+// with svcship's hooks: resources, installer, MSIs, SBOMs; unsigned)
+// against a bare `goreleaser release --snapshot --clean` on the same
+// commit, alternating the runs:
+//
+//   - bare: the project's GoReleaser config as it was before init (the
+//     issue's anchor);
+//   - bare+sbom: that config plus the sboms entry init adds, so that the
+//     second ratio is svcship's own cost (the SBOMs are GoReleaser's sboms
+//     pipe running cyclonedx-gomod, which any project could configure).
+//
+// Two modes:
 //
 //   - warm: the caller's build cache, after one untimed run of each;
 //   - cold: an empty GOCACHE (and mage cache) in a fresh folder for every
-//     run of both, as on a new CI runner; the goreleaser binary of the
-//     pinned version is on PATH, as goreleaser-action's install-only step
-//     provides it, so neither side compiles GoReleaser.
+//     run, as on a new CI runner; the goreleaser binary of the pinned
+//     version is on PATH, as goreleaser-action's install-only step
+//     provides it, so no run compiles GoReleaser.
 //
-// It reports the median of the pairwise ratios for each. Pairs:
+// It reports the median of the pairwise ratios for each. Rounds:
 // SVCSHIP_BENCH_WARM (default 3) and SVCSHIP_BENCH_COLD (default 1); b.N is
 // not used (the whole measurement is made once per process).
 //
@@ -47,22 +71,25 @@ var benchResult struct {
 func BenchmarkSnapshot(b *testing.B) {
 	benchResult.once.Do(func() { measureSnapshot(b) })
 	r := &benchResult
-	if len(r.warm) == 0 {
+	if len(r.warm.mage) == 0 {
 		b.Fatal("the measurement failed in an earlier call")
 	}
-	b.ReportMetric(median(r.warm), "warm-ratio")
-	b.ReportMetric(float64(medianDur(r.warmMage).Milliseconds()), "warm-mage-ms")
-	b.ReportMetric(float64(medianDur(r.warmGR).Milliseconds()), "warm-goreleaser-ms")
-	if len(r.cold) > 0 {
-		b.ReportMetric(median(r.cold), "cold-ratio")
-		b.ReportMetric(float64(medianDur(r.coldMage).Milliseconds()), "cold-mage-ms")
-		b.ReportMetric(float64(medianDur(r.coldGR).Milliseconds()), "cold-goreleaser-ms")
+	report := func(mode string, s benchSeries) {
+		b.ReportMetric(median(s.ratios(s.bare)), mode+"-ratio")
+		b.ReportMetric(median(s.ratios(s.sbom)), mode+"-ratio-vs-sbom")
+		b.ReportMetric(float64(medianDur(s.mage).Milliseconds()), mode+"-mage-ms")
+		b.ReportMetric(float64(medianDur(s.bare).Milliseconds()), mode+"-goreleaser-ms")
+		b.ReportMetric(float64(medianDur(s.sbom).Milliseconds()), mode+"-goreleaser-sbom-ms")
+	}
+	report("warm", r.warm)
+	if len(r.cold.mage) > 0 {
+		report("cold", r.cold)
 	}
 }
 
 func measureSnapshot(b *testing.B) {
 	testtool.Require(b, "git")
-	warmPairs, coldPairs := envInt(b, "SVCSHIP_BENCH_WARM", 3), envInt(b, "SVCSHIP_BENCH_COLD", 1)
+	warmRounds, coldRounds := envInt(b, "SVCSHIP_BENCH_WARM", 3), envInt(b, "SVCSHIP_BENCH_COLD", 1)
 	root := repoRoot(b)
 	bin := goreleaserDir(b)
 	dir := filepath.Join(b.TempDir(), "greetd")
@@ -86,46 +113,99 @@ func measureSnapshot(b *testing.B) {
 	setup("go", "get", "github.com/svcship/svcship@v0.0.0")
 	setup("go", "run", "-mod=mod", "github.com/svcship/svcship/cmd/svcship", "init")
 	setup("go", "mod", "tidy")
+	adopted, err := os.ReadFile(filepath.Join(dir, ".goreleaser.yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	withSBOM, err := withSection(orig, adopted, "sboms")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "sbom.goreleaser.yaml"), withSBOM, 0o644); err != nil {
+		b.Fatal(err)
+	}
 	gitCommit(b, dir, "add", "-A")
 	gitCommit(b, dir, "commit", "-q", "-m", "greetd with svcship")
 	gitCommit(b, dir, "tag", "-a", "v1.0.0", "-m", "v1.0.0")
 
 	base := append(os.Environ(), pathWith(bin))
-	mage := func(env []string) time.Duration {
-		return benchRun(b, dir, env, "go", "tool", "mage", "snapshot")
+	gr := func(config string) func([]string) time.Duration {
+		return func(env []string) time.Duration {
+			return benchRun(b, dir, env, filepath.Join(bin, "goreleaser"), "release", "--snapshot", "--clean", "--config", config)
+		}
 	}
-	bare := func(env []string) time.Duration {
-		return benchRun(b, dir, env, filepath.Join(bin, "goreleaser"), "release", "--snapshot", "--clean", "--config", "bare.goreleaser.yaml")
+	runs := []struct {
+		name string
+		run  func([]string) time.Duration
+	}{
+		{"mage snapshot", func(env []string) time.Duration { return benchRun(b, dir, env, "go", "tool", "mage", "snapshot") }},
+		{"bare goreleaser", gr("bare.goreleaser.yaml")},
+		{"bare+sbom goreleaser", gr("sbom.goreleaser.yaml")},
 	}
 	// cold is a fresh, empty build cache (and mage cache) for one run.
 	cold := func() []string {
 		c := b.TempDir()
 		return append(slices.Clone(base), "GOCACHE="+filepath.Join(c, "go-build"), "MAGEFILE_CACHE="+filepath.Join(c, "mage"))
 	}
-	pairs := func(n int, env func() []string, ratios *[]float64, tm, tg *[]time.Duration) {
+	rounds := func(n int, env func() []string, s *benchSeries) {
 		for i := 0; i < n; i++ {
-			var dm, dg time.Duration
-			if i%2 == 0 {
-				dm, dg = mage(env()), bare(env())
-			} else {
-				dg, dm = bare(env()), mage(env())
+			d := make([]time.Duration, len(runs))
+			// Each round starts with a different run, so none always goes
+			// first (or last) on a machine that drifts.
+			for k := range runs {
+				j := (i + k) % len(runs)
+				d[j] = runs[j].run(env())
 			}
-			*tm, *tg = append(*tm, dm), append(*tg, dg)
-			*ratios = append(*ratios, float64(dm)/float64(dg))
-			fmt.Printf("  pair %d: mage snapshot %s, bare goreleaser %s, ratio %.2f\n", i+1, dm.Round(time.Millisecond), dg.Round(time.Millisecond), float64(dm)/float64(dg))
+			s.mage, s.bare, s.sbom = append(s.mage, d[0]), append(s.bare, d[1]), append(s.sbom, d[2])
+			fmt.Printf("  round %d: mage snapshot %s, bare goreleaser %s (ratio %.2f), bare+sbom %s (ratio %.2f)\n", i+1,
+				d[0].Round(time.Millisecond), d[1].Round(time.Millisecond), float64(d[0])/float64(d[1]),
+				d[2].Round(time.Millisecond), float64(d[0])/float64(d[2]))
 		}
 	}
 	r := &benchResult
-	warmEnv := func() []string { return base }
-	mage(base) // warm both: build cache, mage's compiled magefile
-	bare(base)
-	fmt.Printf("warm (%d pairs):\n", warmPairs)
-	pairs(warmPairs, warmEnv, &r.warm, &r.warmMage, &r.warmGR)
-	fmt.Printf("cold, empty GOCACHE per run (%d pairs):\n", coldPairs)
-	pairs(coldPairs, cold, &r.cold, &r.coldMage, &r.coldGR)
-	fmt.Printf("median ratio mage snapshot / bare goreleaser: warm %.2fx (mage %s, goreleaser %s), cold %.2fx (mage %s, goreleaser %s)\n",
-		median(r.warm), medianDur(r.warmMage).Round(time.Millisecond), medianDur(r.warmGR).Round(time.Millisecond),
-		median(r.cold), medianDur(r.coldMage).Round(time.Millisecond), medianDur(r.coldGR).Round(time.Millisecond))
+	for _, run := range runs { // warm the build cache and mage's compiled magefile
+		run.run(base)
+	}
+	fmt.Printf("warm (%d rounds):\n", warmRounds)
+	rounds(warmRounds, func() []string { return base }, &r.warm)
+	fmt.Printf("cold, empty GOCACHE per run (%d rounds):\n", coldRounds)
+	rounds(coldRounds, cold, &r.cold)
+	summary := func(mode string, s benchSeries) {
+		if len(s.mage) == 0 {
+			return
+		}
+		fmt.Printf("%s: median ratio mage snapshot / bare goreleaser %.2fx, / bare+sbom %.2fx (medians: mage %s, bare %s, bare+sbom %s)\n", mode,
+			median(s.ratios(s.bare)), median(s.ratios(s.sbom)),
+			medianDur(s.mage).Round(time.Millisecond), medianDur(s.bare).Round(time.Millisecond), medianDur(s.sbom).Round(time.Millisecond))
+	}
+	summary("warm", r.warm)
+	summary("cold", r.cold)
+}
+
+// withSection returns config with the top-level key section taken from
+// other (appended; config must not have it).
+func withSection(config, other []byte, section string) ([]byte, error) {
+	var c, o yaml.Node
+	if err := yaml.Unmarshal(config, &c); err != nil {
+		return nil, err
+	}
+	if err := yaml.Unmarshal(other, &o); err != nil {
+		return nil, err
+	}
+	om := o.Content[0]
+	for i := 0; i+1 < len(om.Content); i += 2 {
+		if om.Content[i].Value == section {
+			cm := c.Content[0]
+			for j := 0; j+1 < len(cm.Content); j += 2 {
+				if cm.Content[j].Value == section {
+					return nil, fmt.Errorf("the config already has %s", section)
+				}
+			}
+			cm.Content = append(cm.Content, om.Content[i], om.Content[i+1])
+			return yaml.Marshal(&c)
+		}
+	}
+	return nil, fmt.Errorf("no %s in the adopted config", section)
 }
 
 func envInt(b *testing.B, name string, def int) int {
