@@ -3,10 +3,12 @@ package installer
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -55,7 +57,9 @@ func probeGet(ctx context.Context, raw string) (int, error) {
 	}
 	code, err := readStatus(bufio.NewReaderSize(io.LimitReader(conn, 64<<10), 4096))
 	if err != nil {
-		if ctx.Err() != nil {
+		// The connection's deadline is the context's, and either may be
+		// noticed first.
+		if ctx.Err() != nil || errors.Is(err, os.ErrDeadlineExceeded) {
 			err = fmt.Errorf("no answer in time (the probe waits %s at most)", probeTimeout)
 		}
 		return 0, fmt.Errorf("GET %s: %w", raw, err)

@@ -499,6 +499,14 @@ func (m *merger) builds(gc *grConfig) (map[string]bool, error) {
 			if h.HeadComment != "" {
 				n.HeadComment = h.HeadComment
 			}
+			// The project's own env entries on the hook stay.
+			env := mapGet(n, "env")
+			for _, e := range seqValues(mapGet(h, "env")) {
+				k, _, _ := strings.Cut(e, "=")
+				if !slices.Contains(hookToolEnv, k) {
+					env.Content = append(env.Content, scalar(e, "!!str"))
+				}
+			}
 			post.Content[i] = n
 			m.note("%s: hooks.post: go tool svcship goreleaser build updated", label)
 		}

@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -54,7 +55,7 @@ builds:
 	cmd := exec.Command(gr[0], append(gr[1:], "build", "--snapshot", "--clean")...)
 	cmd.Dir = dir
 	// GoReleaser itself runs with cgo explicitly on and no CC.
-	cmd.Env = append(filteredEnv("CGO_ENABLED", "CC", "CXX"), "CGO_ENABLED=1")
+	cmd.Env = append(filteredEnv("CGO_ENABLED", "CC", "CXX"), "CGO_ENABLED=1", "NO_COLOR=1")
 	b, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("goreleaser build: %v\n%s", err, b)
@@ -73,6 +74,8 @@ builds:
 // with a box-drawing bar and a bullet).
 func hookLines(log string) []string {
 	var out []string
+	// GoReleaser may colour its log (it does under CI=true).
+	log = regexp.MustCompile("\x1b\\[[0-9;]*m").ReplaceAllString(log, "")
 	for _, l := range strings.Split(log, "\n") {
 		if i := strings.Index(l, "│"); i >= 0 {
 			v := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(l[i+len("│"):]), "•"))

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -352,6 +353,53 @@ publishers:
 	}
 	if !strings.Contains(string(out), "--snapshot={{ .IsSnapshot }}{{ end }}'\n          output: true\n") {
 		t.Errorf("build hook not in its current form:\n%s", out)
+	}
+	again, notes2, _, err := mergeGoReleaser(out, p)
+	if err != nil || len(notes2) != 0 || !bytes.Equal(again, out) {
+		t.Errorf("second merge: %v %q", err, notes2)
+	}
+}
+
+// A build hook in the form the previous init wrote (no env) gets the
+// env that puts GoReleaser's cgo settings back; an env entry the project
+// added to the hook stays, and one that sets CGO_ENABLED is svcship's now.
+func TestMergeAddsHookToolEnv(t *testing.T) {
+	hook := `{{ if eq .Os "windows" }}go tool svcship goreleaser build --dist=dist --path={{ replace .Path "\\" "/" }} --arch={{ .Arch }} --target={{ .Target }} --version={{ .Version }} --tag={{ .Tag }} --date={{ .CommitDate }} --commit={{ .FullCommit }} --project={{ .ProjectName }} --snapshot={{ .IsSnapshot }}{{ end }}`
+	old := `version: 2
+project_name: pingd
+builds:
+  - id: pingd
+    env: [CGO_ENABLED=0]
+    flags: [-trimpath]
+    ldflags: [-s -w]
+    mod_timestamp: "{{ .CommitTimestamp }}"
+    hooks:
+      post:
+        - cmd: '` + hook + `'
+          output: true
+          env:
+            - SVCSHIP_SIGN_PROVIDER=pkcs11
+            - CGO_ENABLED=0
+`
+	p := &Project{Name: "pingd", Binary: "pingd", Main: ".", buildID: "pingd"}
+	out, notes, _, err := mergeGoReleaser([]byte(old), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(notes, "builds[pingd]: hooks.post: go tool svcship goreleaser build updated") {
+		t.Errorf("notes lack the hook update:\n%s", strings.Join(notes, "\n"))
+	}
+	want := `          env:
+            - 'CGO_ENABLED={{ index .Env "CGO_ENABLED" }}'
+            - 'CC={{ index .Env "CC" }}'
+            - 'CXX={{ index .Env "CXX" }}'
+            - SVCSHIP_SIGN_PROVIDER=pkcs11
+`
+	if !strings.Contains(string(out), want) {
+		t.Errorf("hook env is not\n%s\nin:\n%s", want, out)
+	}
+	if strings.Contains(string(out), "- CGO_ENABLED=0\n          output") || strings.Count(string(out), "CGO_ENABLED=0") != 1 {
+		t.Errorf("the hook still sets CGO_ENABLED=0 (only the build's env should):\n%s", out)
 	}
 	again, notes2, _, err := mergeGoReleaser(out, p)
 	if err != nil || len(notes2) != 0 || !bytes.Equal(again, out) {
