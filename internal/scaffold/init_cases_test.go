@@ -364,7 +364,7 @@ publishers:
 // env that puts GoReleaser's cgo settings back; an env entry the project
 // added to the hook stays, and one that sets CGO_ENABLED is svcship's now.
 func TestMergeAddsHookToolEnv(t *testing.T) {
-	hook := `{{ if eq .Os "windows" }}go tool svcship goreleaser build --dist=dist --path={{ replace .Path "\\" "/" }} --arch={{ .Arch }} --target={{ .Target }} --version={{ .Version }} --tag={{ .Tag }} --date={{ .CommitDate }} --commit={{ .FullCommit }} --project={{ .ProjectName }} --snapshot={{ .IsSnapshot }}{{ end }}`
+	hook := wantBuildHook // the form the previous init wrote, without env
 	old := `version: 2
 project_name: pingd
 builds:
