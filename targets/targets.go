@@ -30,19 +30,53 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"time"
 )
 
 // EnvConfig is the path of svcship.yaml.
 const EnvConfig = "SVCSHIP_CONFIG"
 
-// svcship runs `go tool svcship args...` with the caller's output.
+// svcship runs the svcship the project's go.mod requires with args and the
+// caller's output. It resolves the binary with `go tool -n svcship` (which
+// builds it when needed) and starts it itself rather than through
+// `go tool svcship`: the go command ignores interrupts while its tool runs,
+// so cancelling it would leave svcship and GoReleaser running.
 func svcship(ctx context.Context, args ...string) error {
-	cmd := exec.CommandContext(ctx, "go", append([]string{"tool", "svcship"}, args...)...)
+	var path strings.Builder
+	resolve := exec.CommandContext(ctx, "go", "tool", "-n", "svcship")
+	resolve.Stdout, resolve.Stderr = &path, os.Stderr
+	if err := resolve.Run(); err != nil {
+		return fmt.Errorf("go tool -n svcship: %w (does go.mod list the tool github.com/svcship/svcship/cmd/svcship?)", err)
+	}
+	exe := strings.TrimSpace(path.String())
+	if exe == "" {
+		return fmt.Errorf("go tool -n svcship printed no path")
+	}
+	cmd := command(ctx, exe, args...)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("svcship %s: %w", strings.Join(args, " "), err)
 	}
 	return nil
+}
+
+// stopGrace is how long a cancelled svcship may take to stop GoReleaser and
+// remove the resource files it stamped before it is killed.
+const stopGrace = 30 * time.Second
+
+// command is exe with args, asked to stop (interrupt) when ctx ends, as
+// Ctrl-C would; killed when it cannot be interrupted (Windows) or has not
+// ended stopGrace later.
+func command(ctx context.Context, exe string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, exe, args...)
+	cmd.Cancel = func() error {
+		if err := cmd.Process.Signal(os.Interrupt); err != nil {
+			return cmd.Process.Kill()
+		}
+		return nil
+	}
+	cmd.WaitDelay = stopGrace
+	return cmd
 }
 
 func drive(ctx context.Context, snapshot bool) error {
