@@ -251,7 +251,10 @@ func TestCrashLoopGivesUp(t *testing.T) {
 	addr := freeAddr(t)
 	h := startHost(t, Options{
 		Executable: exe, Args: []string{"--listen", addr, "--crash-after", "20"},
-		Restart: RestartPolicy{Delay: 10 * time.Millisecond, MaxDelay: 40 * time.Millisecond, MaxFailures: 4, Window: time.Minute},
+		// MaxDelay well above the child's 20 ms run: a run that lasts
+		// MaxDelay counts as healthy and starts the back-off over, and a
+		// loaded machine stretched a 20 ms run past a 40 ms MaxDelay once.
+		Restart: RestartPolicy{Delay: 50 * time.Millisecond, MaxDelay: 200 * time.Millisecond, MaxFailures: 4, Window: time.Minute},
 	})
 	begin := time.Now()
 	err := h.wait(t, 30*time.Second)
@@ -262,7 +265,7 @@ func TestCrashLoopGivesUp(t *testing.T) {
 	if n := strings.Count(logs, `msg="host: child started"`); n != 4 {
 		t.Errorf("child started %d times, want 4", n)
 	}
-	for _, want := range []string{"backoff=10ms", "backoff=20ms", "backoff=40ms", `msg="host: giving up on child"`, "exit_code=3", "hostedapp: crashing on purpose"} {
+	for _, want := range []string{"backoff=50ms", "backoff=100ms", "backoff=200ms", `msg="host: giving up on child"`, "exit_code=3", "hostedapp: crashing on purpose"} {
 		if !strings.Contains(logs, want) {
 			t.Errorf("host log lacks %q", want)
 		}
