@@ -3,12 +3,10 @@ package installer
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -44,22 +42,19 @@ func probeGet(ctx context.Context, raw string) (int, error) {
 		return 0, fmt.Errorf("GET %s: %w", raw, err)
 	}
 	defer conn.Close()
-	if dl, ok := ctx.Deadline(); ok {
-		_ = conn.SetDeadline(dl)
-	}
-	// A context cancelled while the server is silent must end the read.
+	// When the context ends (the time limit or the caller), a deadline in
+	// the past ends the write or read in progress.
 	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
 	target := u.RequestURI()
 	req := "GET " + target + " HTTP/1.1\r\nHost: " + u.Host + "\r\nUser-Agent: svcship-installer\r\nAccept: */*\r\nConnection: close\r\n\r\n"
-	if _, err := io.WriteString(conn, req); err != nil {
-		return 0, fmt.Errorf("GET %s: %w", raw, err)
+	_, err = io.WriteString(conn, req)
+	code := 0
+	if err == nil {
+		code, err = readStatus(bufio.NewReaderSize(io.LimitReader(conn, 64<<10), 4096))
 	}
-	code, err := readStatus(bufio.NewReaderSize(io.LimitReader(conn, 64<<10), 4096))
 	if err != nil {
-		// The connection's deadline is the context's, and either may be
-		// noticed first.
-		if ctx.Err() != nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		if ctx.Err() != nil {
 			err = fmt.Errorf("no answer in time (the probe waits %s at most)", probeTimeout)
 		}
 		return 0, fmt.Errorf("GET %s: %w", raw, err)
@@ -81,12 +76,12 @@ func readStatus(r *bufio.Reader) (int, error) {
 		line = strings.TrimRight(line, "\r\n")
 		proto, rest, ok := strings.Cut(line, " ")
 		if !ok || !strings.HasPrefix(proto, "HTTP/1.") {
-			return 0, fmt.Errorf("not an HTTP/1.x status line: %q", clip(line, 80))
+			return 0, fmt.Errorf("not an HTTP/1.x status line: %.80q", line)
 		}
 		codeText, _, _ := strings.Cut(rest, " ")
 		code, err := strconv.Atoi(codeText)
 		if err != nil || len(codeText) != 3 || code < 100 {
-			return 0, fmt.Errorf("not an HTTP status code: %q", clip(line, 80))
+			return 0, fmt.Errorf("not an HTTP status code: %.80q", line)
 		}
 		if code >= 200 || code == 101 {
 			return code, nil
@@ -102,11 +97,4 @@ func readStatus(r *bufio.Reader) (int, error) {
 			}
 		}
 	}
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }
