@@ -266,6 +266,19 @@ func (m *merger) signaturesGlob() string { return m.dist + "/svcship/signatures/
 // again, and without GOPROXY or GOFLAGS it may not find its module.
 var goEnv = []string{"GOFLAGS", "GOCACHE", "GOMODCACHE", "GOPATH", "GOPROXY", "GOTOOLCHAIN"}
 
+// withEnv is svcship's env entries for names followed by the entries of
+// the existing node n (a hook or an sboms entry) that set other variables:
+// what a project added itself stays.
+func withEnv(n *yaml.Node, names []string) *yaml.Node {
+	env := envEntries(names...)
+	for _, e := range seqValues(mapGet(n, "env")) {
+		if k, _, _ := strings.Cut(e, "="); !slices.Contains(names, k) {
+			env.Content = append(env.Content, scalar(e, "!!str"))
+		}
+	}
+	return env
+}
+
 func envEntries(names ...string) *yaml.Node {
 	n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
 	for _, v := range names {
@@ -338,7 +351,7 @@ func (m *merger) sboms() {
 		if s.Kind == yaml.SequenceNode {
 			for _, e := range s.Content {
 				if scalarAt(e, "id") == "svcship-binaries" && !hasEnv(e, goEnv) {
-					mapSet(e, "env", envEntries(goEnv...))
+					mapSet(e, "env", withEnv(e, goEnv))
 					m.note("sboms[svcship-binaries]: env += %s (GoReleaser passes sboms commands only PATH and HOME)", strings.Join(goEnv, ", "))
 				}
 			}
@@ -499,14 +512,7 @@ func (m *merger) builds(gc *grConfig) (map[string]bool, error) {
 			if h.HeadComment != "" {
 				n.HeadComment = h.HeadComment
 			}
-			// The project's own env entries on the hook stay.
-			env := mapGet(n, "env")
-			for _, e := range seqValues(mapGet(h, "env")) {
-				k, _, _ := strings.Cut(e, "=")
-				if !slices.Contains(hookToolEnv, k) {
-					env.Content = append(env.Content, scalar(e, "!!str"))
-				}
-			}
+			mapSet(n, "env", withEnv(h, hookToolEnv))
 			post.Content[i] = n
 			m.note("%s: hooks.post: go tool svcship goreleaser build updated", label)
 		}

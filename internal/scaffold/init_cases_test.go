@@ -361,8 +361,9 @@ publishers:
 }
 
 // A build hook in the form the previous init wrote (no env) gets the
-// env that puts GoReleaser's cgo settings back; an env entry the project
-// added to the hook stays, and one that sets CGO_ENABLED is svcship's now.
+// env that puts GoReleaser's cgo settings back, and the sboms entry the Go
+// environment; an env entry the project added stays, and one that sets a
+// variable svcship sets is svcship's now.
 func TestMergeAddsHookToolEnv(t *testing.T) {
 	hook := wantBuildHook // the form the previous init wrote, without env
 	old := `version: 2
@@ -380,6 +381,13 @@ builds:
           env:
             - SVCSHIP_SIGN_PROVIDER=pkcs11
             - CGO_ENABLED=0
+sboms:
+  - id: svcship-binaries
+    artifacts: binary
+    cmd: go
+    env:
+      - GOFLAGS=-mod=mod
+      - CYCLONEDX_EXTRA=1
 `
 	p := &Project{Name: "pingd", Binary: "pingd", Main: ".", buildID: "pingd"}
 	out, notes, _, err := mergeGoReleaser([]byte(old), p)
@@ -397,6 +405,20 @@ builds:
 `
 	if !strings.Contains(string(out), want) {
 		t.Errorf("hook env is not\n%s\nin:\n%s", want, out)
+	}
+	// The sboms entry an older init wrote gets the Go environment; the
+	// project's own variable stays, its GOFLAGS is svcship's entry now.
+	wantSBOM := `    env:
+      - 'GOFLAGS={{ index .Env "GOFLAGS" }}'
+      - 'GOCACHE={{ index .Env "GOCACHE" }}'
+      - 'GOMODCACHE={{ index .Env "GOMODCACHE" }}'
+      - 'GOPATH={{ index .Env "GOPATH" }}'
+      - 'GOPROXY={{ index .Env "GOPROXY" }}'
+      - 'GOTOOLCHAIN={{ index .Env "GOTOOLCHAIN" }}'
+      - CYCLONEDX_EXTRA=1
+`
+	if !strings.Contains(string(out), wantSBOM) || strings.Contains(string(out), "-mod=mod") {
+		t.Errorf("sboms env is not\n%s\nin:\n%s", wantSBOM, out)
 	}
 	if strings.Contains(string(out), "- CGO_ENABLED=0\n          output") || strings.Count(string(out), "CGO_ENABLED=0") != 1 {
 		t.Errorf("the hook still sets CGO_ENABLED=0 (only the build's env should):\n%s", out)
