@@ -79,14 +79,8 @@ func TestInitModuleMajorVersionSuffix(t *testing.T) {
 	// project either: only the module path is left.
 	run(t, dir, "git", "remote", "remove", "origin")
 	p := filepath.Join(dir, ".goreleaser.yml")
-	data, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data = []byte(strings.Replace(strings.Replace(string(data), "project_name: relay\n", "", 1), "    binary: relay\n", "", 1))
-	if err := os.WriteFile(p, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	editFile(t, p, "project_name: relay\n", "")
+	editFile(t, p, "    binary: relay\n", "")
 	var out bytes.Buffer
 	if _, err := Init(context.Background(), Options{Dir: dir, Stdout: &out, SkipCheck: true}); err != nil {
 		t.Fatal(err)
@@ -239,17 +233,7 @@ func TestInitReportsDeprecations(t *testing.T) {
 	gr := testGoReleaser(t)
 	dir := copyProject(t)
 	p := filepath.Join(dir, ".goreleaser.yaml")
-	data, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	old := strings.Replace(string(data), "  - formats: [tar.gz]\n", "  - format: tar.gz\n", 1)
-	if old == string(data) {
-		t.Fatalf("pingd's config has no archive formats line:\n%s", data)
-	}
-	if err := os.WriteFile(p, []byte(old), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	editFile(t, p, "  - formats: [tar.gz]\n", "  - format: tar.gz\n")
 	var out bytes.Buffer
 	if _, err := Init(context.Background(), Options{Dir: dir, Stdout: &out, GoReleaser: gr}); err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
@@ -260,7 +244,10 @@ func TestInitReportsDeprecations(t *testing.T) {
 	}
 	// The deprecated spelling still names the archive format: the set got
 	// svcship's files.
-	got, _ := os.ReadFile(p)
+	got, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !strings.Contains(string(got), `src: "dist/svcship/{{ .Os }}_{{ .Arch }}/**"`) {
 		t.Errorf("archive with format: tar.gz got no svcship files:\n%s", got)
 	}
@@ -465,18 +452,7 @@ func TestInitWithoutGoReleaser(t *testing.T) {
 // GoReleaser's main may name the main file; svcship.yaml names its package.
 func TestInitBuildMainIsAFile(t *testing.T) {
 	dir := copyProject(t)
-	p := filepath.Join(dir, ".goreleaser.yaml")
-	data, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	edited := strings.Replace(string(data), "main: ./cmd/pingd\n", "main: ./cmd/pingd/main.go\n", 1)
-	if edited == string(data) {
-		t.Fatalf("no main line:\n%s", data)
-	}
-	if err := os.WriteFile(p, []byte(edited), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	editFile(t, filepath.Join(dir, ".goreleaser.yaml"), "main: ./cmd/pingd\n", "main: ./cmd/pingd/main.go\n")
 	if _, err := Init(context.Background(), Options{Dir: dir, SkipCheck: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -498,23 +474,12 @@ func TestInitKeepsTheUsersSvcshipYAMLAndMagefile(t *testing.T) {
 		t.Fatal(err)
 	}
 	yml := filepath.Join(dir, "svcship.yaml")
-	data, err := os.ReadFile(yml)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mine := strings.Replace(string(data), "  account: virtual\n", "  account: virtual\n  arguments: [\"-addr\", \"127.0.0.1:9000\"]\n", 1)
-	if mine == string(data) {
-		t.Fatalf("no account line:\n%s", data)
-	}
+	mine := editFile(t, yml, "  account: virtual\n", "  account: virtual\n  arguments: [\"-addr\", \"127.0.0.1:9000\"]\n")
 	mage := filepath.Join(dir, "magefile.go")
-	m, _ := os.ReadFile(mage)
-	myMage := string(m) + "\n// Lint runs the linters.\nfunc Lint() error { return nil }\n"
-	os.WriteFile(yml, []byte(mine), 0o644)
-	os.WriteFile(mage, []byte(myMage), 0o644)
+	myMage := editFile(t, mage, "\n)\n", "\n)\n\n// Lint runs the linters.\nfunc Lint() error { return nil }\n")
 	// An svcship entry gone from the GoReleaser config comes back.
 	gr := filepath.Join(dir, ".goreleaser.yaml")
-	g, _ := os.ReadFile(gr)
-	os.WriteFile(gr, []byte(strings.Replace(string(g), "  use_existing_draft: true\n", "", 1)), 0o644)
+	editFile(t, gr, "  use_existing_draft: true\n", "")
 
 	var out bytes.Buffer
 	changes, err := Init(context.Background(), Options{Dir: dir, Stdout: &out, SkipCheck: true})
@@ -542,4 +507,22 @@ func TestInitKeepsTheUsersSvcshipYAMLAndMagefile(t *testing.T) {
 	if got, _ := os.ReadFile(gr); !strings.Contains(string(got), "use_existing_draft: true") {
 		t.Error("use_existing_draft not restored")
 	}
+}
+
+// editFile replaces the first old in the file at path with new and returns
+// the new content; the test fails when old is not in the file.
+func editFile(t *testing.T, path, old, new string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), old) {
+		t.Fatalf("%s has no %q:\n%s", path, old, data)
+	}
+	edited := strings.Replace(string(data), old, new, 1)
+	if err := os.WriteFile(path, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return edited
 }
