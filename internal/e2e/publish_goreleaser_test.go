@@ -609,6 +609,21 @@ func (p *pubProject) release(t *testing.T, extraEnv ...string) pubRun {
 	return r
 }
 
+// failedRelease runs go tool mage release with the fake GitHub answering
+// through fault, and fails t unless the run fails (why it must); the
+// requests it made are logged.
+func (p *pubProject) failedRelease(t *testing.T, why string, fault func(fakegithub.Request) *fakegithub.Fault) {
+	t.Helper()
+	p.srv.ResetRecords()
+	p.srv.SetFaults(fault)
+	r := p.mage(t, "release")
+	p.srv.SetFaults(nil)
+	if r.err == nil {
+		t.Fatalf("go tool mage release succeeded although %s:\n%s", why, pubTail(r.out, 30))
+	}
+	pubLogCounts(t, p.srv.Records())
+}
+
 // localAssets is what a release of the current dist must carry, by name:
 // every file GoReleaser's release pipe would upload (archives, checksums
 // file) plus svcship's MSI and detached signatures.
@@ -1071,19 +1086,12 @@ func (p *pubProject) killedAndRerun(t *testing.T) {
 func (p *pubProject) lostCreate(t *testing.T) {
 	const tag = "v1.4.2"
 	p.tagNew(t, "fix: v1.4.2", tag)
-	p.srv.ResetRecords()
-	p.srv.SetFaults(func(r fakegithub.Request) *fakegithub.Fault {
+	p.failedRelease(t, "GoReleaser never learnt the draft's id", func(r fakegithub.Request) *fakegithub.Fault {
 		if r.Route == "POST releases" {
 			return &fakegithub.Fault{DropResponse: true}
 		}
 		return nil
 	})
-	r := p.mage(t, "release")
-	p.srv.SetFaults(nil)
-	if r.err == nil {
-		t.Fatalf("go tool mage release succeeded although GoReleaser never learnt the draft's id:\n%s", pubTail(r.out, 30))
-	}
-	pubLogCounts(t, p.srv.Records())
 	rels := p.releasesFor(tag)
 	if len(rels) != 1 || !rels[0].Draft || len(rels[0].Assets) != 0 {
 		t.Fatalf("after the lost answer: %d releases for %s, want one empty draft", len(rels), tag)
@@ -1114,19 +1122,12 @@ func (p *pubProject) lostCreate(t *testing.T) {
 func (p *pubProject) publishCommandFinishes(t *testing.T) {
 	const tag = "v1.4.1"
 	p.tagNew(t, "fix: v1.4.1", tag)
-	p.srv.ResetRecords()
-	p.srv.SetFaults(func(r fakegithub.Request) *fakegithub.Fault {
+	p.failedRelease(t, "every MSI upload was refused", func(r fakegithub.Request) *fakegithub.Fault {
 		if r.Route == "POST upload" && strings.HasSuffix(r.Asset, ".msi") {
 			return &fakegithub.Fault{Status: 403}
 		}
 		return nil
 	})
-	r := p.mage(t, "release")
-	p.srv.SetFaults(nil)
-	if r.err == nil {
-		t.Fatalf("go tool mage release succeeded although every MSI upload was refused:\n%s", pubTail(r.out, 30))
-	}
-	pubLogCounts(t, p.srv.Records())
 	rels := p.releasesFor(tag)
 	if len(rels) != 1 || !rels[0].Draft {
 		t.Fatalf("after the failed publish: %d releases for %s, want one draft", len(rels), tag)
