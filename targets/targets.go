@@ -16,8 +16,9 @@
 // from SVCSHIP_CONFIG (default svcship.yaml) and extra GoReleaser flags
 // from SVCSHIP_GORELEASER_FLAGS. See docs/pipeline.md.
 //
-// The targets run `go tool svcship`, the svcship the project's go.mod
-// requires, instead of linking the pipeline into the magefile: mage
+// The targets run the svcship command the project's go.mod requires (as
+// `go tool svcship` would) instead of linking the pipeline into the
+// magefile: mage
 // rebuilds its binary on every run (it cannot see a dependency change
 // otherwise), and a magefile that links GoReleaser's driver, go-github and
 // the MSI writer takes half a second longer to link than one that only
