@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/http"
 	"os"
 	"os/exec"
@@ -167,29 +166,8 @@ func pingdWithSvcship(ctx context.Context, t *testing.T, name string) string {
 	t.Helper()
 	root := repoRoot(t)
 	dir := filepath.Join(sharedDir(t), name)
-	copyTree(t, filepath.Join(root, "internal", "scaffold", "testdata", "pingd"), dir)
+	testtool.CopyTree(t, filepath.Join(root, "internal", "scaffold", "testdata", "pingd"), dir)
 	goCmd(ctx, t, dir, "mod", "edit", "-require=github.com/svcship/svcship@v0.0.0", "-replace=github.com/svcship/svcship="+root)
 	goCmd(ctx, t, dir, "get", "github.com/svcship/svcship@v0.0.0")
 	return dir
-}
-
-func copyTree(t testing.TB, src, dst string) {
-	t.Helper()
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }

@@ -93,7 +93,7 @@ func measureSnapshot(b *testing.B) {
 	root := repoRoot(b)
 	bin := goreleaserDir(b)
 	dir := filepath.Join(b.TempDir(), "greetd")
-	copyTree(b, filepath.Join(root, "internal", "e2e", "testdata", "initdefault"), dir)
+	testtool.CopyTree(b, filepath.Join(root, "internal", "e2e", "testdata", "initdefault"), dir)
 	setup := func(name string, args ...string) {
 		b.Helper()
 		benchRun(b, dir, append(os.Environ(), pathWith(bin)), name, args...)

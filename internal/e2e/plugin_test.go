@@ -139,7 +139,7 @@ func TestGoReleaserProjectsKeepEverything(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 			defer cancel()
 			dir := filepath.Join(sharedDir(t), "plugin-"+tc.name)
-			copyTree(t, filepath.Join(root, "internal", "e2e", "testdata", tc.name), dir)
+			testtool.CopyTree(t, filepath.Join(root, "internal", "e2e", "testdata", tc.name), dir)
 			env := append(os.Environ(), pathWith(bin), "SVCSHIP_GORELEASER_FLAGS="+pluginSkips)
 			gitCommit(t, dir, "init", "-q")
 			gitCommit(t, dir, "remote", "add", "origin", "https://github.com/acme/"+tc.name+".git")

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/svcship/svcship/config"
+	"github.com/svcship/svcship/internal/testtool"
 	"github.com/svcship/svcship/internal/workflowlint"
 	"gopkg.in/yaml.v3"
 )
@@ -21,23 +22,7 @@ import (
 func copyProject(t *testing.T) string {
 	t.Helper()
 	dst := t.TempDir()
-	err := filepath.WalkDir("testdata/pingd", func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel("testdata/pingd", p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	testtool.CopyTree(t, "testdata/pingd", dst)
 	// What `go get github.com/svcship/svcship` does, pointed at this checkout.
 	root, err := filepath.Abs("..")
 	if err != nil {
