@@ -59,10 +59,16 @@ func withLogLevel(data []byte, level string) ([]byte, error) {
 		logs.Content = append(logs.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "level"},
 			&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: level})
 	}
+	return encodeYAML(&doc)
+}
+
+// encodeYAML writes an edited svcship.yaml back with the two-space indent
+// svcship's files use (comments kept by the node tree).
+func encodeYAML(doc *yaml.Node) ([]byte, error) {
 	var b bytes.Buffer
 	enc := yaml.NewEncoder(&b)
 	enc.SetIndent(2)
-	if err := enc.Encode(&doc); err != nil {
+	if err := enc.Encode(doc); err != nil {
 		return nil, err
 	}
 	if err := enc.Close(); err != nil {

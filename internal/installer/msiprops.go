@@ -1,7 +1,6 @@
 package installer
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
 
@@ -138,16 +137,7 @@ func setServiceKeys(data []byte, overrides []msiOverride) ([]byte, error) {
 		}
 		svc.Content = append(svc.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: o.key}, n)
 	}
-	var b bytes.Buffer
-	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(2)
-	if err := enc.Encode(&doc); err != nil {
-		return nil, err
-	}
-	if err := enc.Close(); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
+	return encodeYAML(&doc)
 }
 
 func mappingValue(m *yaml.Node, key string) *yaml.Node {
