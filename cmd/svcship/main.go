@@ -13,7 +13,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"sort"
 	"strings"
 )
@@ -30,6 +29,7 @@ func commands() map[string]command {
 		"checksums":  {"write checksums.txt (sha256) over files", cmdChecksums},
 		"clean":      {"remove dist/ and the Windows resource files a killed run left behind", cmdClean},
 		"resources":  {"write VERSIONINFO, icon and manifest .syso files for each Windows arch", cmdResources},
+		"sbom":       {"write the CycloneDX SBOM of a Go binary from its build information", cmdSBOM},
 		"sign":       {"Authenticode-sign exes, MSIs and PowerShell scripts (pfx, PKCS#11 or a signer command)", cmdSign},
 		"zip":        {"write a deterministic zip", cmdZip},
 		"check":      {"validate svcship.yaml and print the resolved settings", cmdCheck},
@@ -82,10 +82,6 @@ func usage(w io.Writer, cmds map[string]command) {
 }
 
 func cmdVersion(_ context.Context, _ []string, stdout, _ io.Writer) int {
-	v := "(devel)"
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		v = bi.Main.Version
-	}
-	fmt.Fprintf(stdout, "svcship %s\n", v)
+	fmt.Fprintf(stdout, "svcship %s\n", toolVersion())
 	return 0
 }

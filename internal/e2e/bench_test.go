@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/svcship/svcship/internal/testtool"
 )
 
@@ -26,11 +24,10 @@ var benchResult struct {
 	warm, cold benchSeries
 }
 
-// benchSeries holds the runs of one mode: svcship's, bare GoReleaser's on
-// the project's original config, and bare GoReleaser's on the original
-// config plus the sboms entry svcship init adds.
+// benchSeries holds the runs of one mode: svcship's, and bare
+// GoReleaser's on the project's original config.
 type benchSeries struct {
-	mage, bare, sbom []time.Duration
+	mage, bare []time.Duration
 }
 
 // ratios returns the pairwise ratios of svcship's runs to those of other.
@@ -47,13 +44,8 @@ func (s benchSeries) ratios(other []time.Duration) []float64 {
 // `go tool mage snapshot` after `svcship init` (GoReleaser's whole release
 // with svcship's hooks: resources, installer, MSIs, SBOMs; unsigned)
 // against a bare `goreleaser release --snapshot --clean` on the same
-// commit, alternating the runs:
-//
-//   - bare: the project's GoReleaser config as it was before init (the
-//     issue's anchor);
-//   - bare+sbom: that config plus the sboms entry init adds, so that the
-//     second ratio is svcship's own cost (the SBOMs are GoReleaser's sboms
-//     pipe running cyclonedx-gomod, which any project could configure).
+// commit with the project's GoReleaser config as it was before init,
+// alternating the two.
 //
 // Two modes:
 //
@@ -76,10 +68,8 @@ func BenchmarkSnapshot(b *testing.B) {
 	}
 	report := func(mode string, s benchSeries) {
 		b.ReportMetric(median(s.ratios(s.bare)), mode+"-ratio")
-		b.ReportMetric(median(s.ratios(s.sbom)), mode+"-ratio-vs-sbom")
 		b.ReportMetric(float64(medianDur(s.mage).Milliseconds()), mode+"-mage-ms")
 		b.ReportMetric(float64(medianDur(s.bare).Milliseconds()), mode+"-goreleaser-ms")
-		b.ReportMetric(float64(medianDur(s.sbom).Milliseconds()), mode+"-goreleaser-sbom-ms")
 	}
 	report("warm", r.warm)
 	if len(r.cold.mage) > 0 {
@@ -113,17 +103,6 @@ func measureSnapshot(b *testing.B) {
 	setup("go", "get", "github.com/svcship/svcship@v0.0.0")
 	setup("go", "run", "-mod=mod", "github.com/svcship/svcship/cmd/svcship", "init")
 	setup("go", "mod", "tidy")
-	adopted, err := os.ReadFile(filepath.Join(dir, ".goreleaser.yaml"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	withSBOM, err := withSection(orig, adopted, "sboms")
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "sbom.goreleaser.yaml"), withSBOM, 0o644); err != nil {
-		b.Fatal(err)
-	}
 	gitCommit(b, dir, "add", "-A")
 	gitCommit(b, dir, "commit", "-q", "-m", "greetd with svcship")
 	gitCommit(b, dir, "tag", "-a", "v1.0.0", "-m", "v1.0.0")
@@ -140,7 +119,6 @@ func measureSnapshot(b *testing.B) {
 	}{
 		{"mage snapshot", func(env []string) time.Duration { return benchRun(b, dir, env, "go", "tool", "mage", "snapshot") }},
 		{"bare goreleaser", gr("bare.goreleaser.yaml")},
-		{"bare+sbom goreleaser", gr("sbom.goreleaser.yaml")},
 	}
 	// cold is a fresh, empty build cache (and mage cache) for one run.
 	cold := func() []string {
@@ -156,10 +134,9 @@ func measureSnapshot(b *testing.B) {
 				j := (i + k) % len(runs)
 				d[j] = runs[j].run(env())
 			}
-			s.mage, s.bare, s.sbom = append(s.mage, d[0]), append(s.bare, d[1]), append(s.sbom, d[2])
-			fmt.Printf("  round %d: mage snapshot %s, bare goreleaser %s (ratio %.2f), bare+sbom %s (ratio %.2f)\n", i+1,
-				d[0].Round(time.Millisecond), d[1].Round(time.Millisecond), float64(d[0])/float64(d[1]),
-				d[2].Round(time.Millisecond), float64(d[0])/float64(d[2]))
+			s.mage, s.bare = append(s.mage, d[0]), append(s.bare, d[1])
+			fmt.Printf("  round %d: mage snapshot %s, bare goreleaser %s (ratio %.2f)\n", i+1,
+				d[0].Round(time.Millisecond), d[1].Round(time.Millisecond), float64(d[0])/float64(d[1]))
 		}
 	}
 	r := &benchResult
@@ -174,38 +151,11 @@ func measureSnapshot(b *testing.B) {
 		if len(s.mage) == 0 {
 			return
 		}
-		fmt.Printf("%s: median ratio mage snapshot / bare goreleaser %.2fx, / bare+sbom %.2fx (medians: mage %s, bare %s, bare+sbom %s)\n", mode,
-			median(s.ratios(s.bare)), median(s.ratios(s.sbom)),
-			medianDur(s.mage).Round(time.Millisecond), medianDur(s.bare).Round(time.Millisecond), medianDur(s.sbom).Round(time.Millisecond))
+		fmt.Printf("%s: median ratio mage snapshot / bare goreleaser %.2fx (medians: mage %s, bare %s)\n", mode,
+			median(s.ratios(s.bare)), medianDur(s.mage).Round(time.Millisecond), medianDur(s.bare).Round(time.Millisecond))
 	}
 	summary("warm", r.warm)
 	summary("cold", r.cold)
-}
-
-// withSection returns config with the top-level key section taken from
-// other (appended; config must not have it).
-func withSection(config, other []byte, section string) ([]byte, error) {
-	var c, o yaml.Node
-	if err := yaml.Unmarshal(config, &c); err != nil {
-		return nil, err
-	}
-	if err := yaml.Unmarshal(other, &o); err != nil {
-		return nil, err
-	}
-	om := o.Content[0]
-	for i := 0; i+1 < len(om.Content); i += 2 {
-		if om.Content[i].Value == section {
-			cm := c.Content[0]
-			for j := 0; j+1 < len(cm.Content); j += 2 {
-				if cm.Content[j].Value == section {
-					return nil, fmt.Errorf("the config already has %s", section)
-				}
-			}
-			cm.Content = append(cm.Content, om.Content[i], om.Content[i+1])
-			return yaml.Marshal(&c)
-		}
-	}
-	return nil, fmt.Errorf("no %s in the adopted config", section)
 }
 
 func envInt(b *testing.B, name string, def int) int {

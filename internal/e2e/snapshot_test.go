@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/svcship/svcship/internal/sbomtest"
 	"github.com/svcship/svcship/internal/testtool"
 	"github.com/svcship/svcship/internal/winetest"
 )
@@ -82,7 +83,7 @@ func wantMSIs(v string) []string {
 }
 
 // wantSBOMs are the CycloneDX documents GoReleaser's sboms pipe writes
-// for version v, one per binary.
+// (running svcship sbom) for version v, one per binary.
 func wantSBOMs(v string) []string {
 	var out []string
 	for _, p := range []string{"darwin_amd64", "darwin_arm64", "linux_amd64", "linux_arm64", "windows_386", "windows_amd64", "windows_arm64"} {
@@ -141,6 +142,74 @@ func names(as []artifact) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// Every binary's SBOM, written by svcship sbom from GoReleaser's sboms
+// pipe, matches the CycloneDX 1.6 schema and describes that binary: its
+// digest, platform and release version, read with the test's own types.
+func TestSnapshotSBOMs(t *testing.T) {
+	s := first(t)
+	version := snapshotVersion(stampShared, s.commit)
+	type doc struct {
+		Metadata struct {
+			Timestamp string `json:"timestamp"`
+			Component struct {
+				Name       string                          `json:"name"`
+				Version    string                          `json:"version"`
+				Hashes     []struct{ Alg, Content string } `json:"hashes"`
+				Properties []struct{ Name, Value string }  `json:"properties"`
+			} `json:"component"`
+		} `json:"metadata"`
+		Components []struct {
+			Name string `json:"name"`
+		} `json:"components"`
+	}
+	bins := s.binaries()
+	if len(bins) != len(wantTargets) {
+		t.Fatalf("%d binaries", len(bins))
+	}
+	for _, a := range bins {
+		name := "hellosvc_" + version + "_" + a.platform() + ".cdx.json"
+		data, err := os.ReadFile(s.dist(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sbomtest.Validate(data); err != nil {
+			t.Errorf("%s does not match the CycloneDX 1.6 schema: %v", name, err)
+		}
+		var d doc
+		if err := json.Unmarshal(data, &d); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		c := d.Metadata.Component
+		props := map[string]string{}
+		for _, p := range c.Properties {
+			props[p.Name] = p.Value
+		}
+		if c.Name != "github.com/svcship/svcship" || c.Version != "v"+version {
+			t.Errorf("%s: main component %s %s, want github.com/svcship/svcship v%s", name, c.Name, c.Version, version)
+		}
+		if props["cdx:gomod:build:env:GOOS"] != a.Goos || props["cdx:gomod:build:env:GOARCH"] != a.Goarch {
+			t.Errorf("%s: platform %s/%s, want %s/%s", name, props["cdx:gomod:build:env:GOOS"], props["cdx:gomod:build:env:GOARCH"], a.Goos, a.Goarch)
+		}
+		bin, err := os.ReadFile(s.path(a))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := digest(bin); len(c.Hashes) != 1 || c.Hashes[0].Content != want {
+			t.Errorf("%s: hash %v, want the binary's %s", name, c.Hashes, want)
+		}
+		if d.Metadata.Timestamp != commitDate {
+			t.Errorf("%s: timestamp %q, want the commit's %s", name, d.Metadata.Timestamp, commitDate)
+		}
+		found := false
+		for _, m := range d.Components {
+			found = found || m.Name == "gopkg.in/yaml.v3"
+		}
+		if !found {
+			t.Errorf("%s does not list gopkg.in/yaml.v3, which hellosvc links", name)
+		}
+	}
 }
 
 func TestSnapshotArtifacts(t *testing.T) {

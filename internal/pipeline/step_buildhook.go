@@ -3,9 +3,11 @@ package pipeline
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/svcship/svcship/internal/atomicfile"
@@ -134,6 +136,51 @@ func signatureName(c *Context, p string) string {
 		return base + ".p7s"
 	}
 	return base + ".p7s"
+}
+
+// ToolPath is where the build hooks leave a copy of the svcship that runs
+// them, relative to GoReleaser's dist folder. The sboms entry init writes
+// runs it by this path: GoReleaser starts sboms commands inside dist/ and
+// takes their cmd literally (no template), and `go tool svcship` would
+// load the module graph again for every binary, one after another.
+const ToolPath = "svcship/bin/svcship"
+
+// toolStep puts that copy in place; the first Windows hook to run writes
+// it, the others find it there.
+type toolStep struct{}
+
+func (toolStep) Name() string { return "svcship for the sboms pipe" }
+
+func (toolStep) Skip(*Context) string { return "" }
+
+func (toolStep) Run(ctx *Context) error {
+	dst := filepath.Join(ctx.Dist, filepath.FromSlash(ToolPath))
+	if runtime.GOOS == "windows" {
+		dst += ".exe"
+	}
+	if fi, err := os.Lstat(dst); err == nil && fi.Mode().IsRegular() {
+		return nil
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("locate the running svcship: %w", err)
+	}
+	in, err := os.Open(self)
+	if err != nil {
+		return fmt.Errorf("copy svcship into %s: %w", relPath(ctx.Root, dst), err)
+	}
+	defer in.Close()
+	err = atomicfile.Write(dst, 0o755, func(w io.Writer) error {
+		_, err := io.Copy(w, in)
+		return err
+	})
+	if err != nil {
+		if fi, statErr := os.Lstat(dst); statErr == nil && fi.Mode().IsRegular() {
+			return nil // another target's hook put it there first
+		}
+		return fmt.Errorf("copy svcship into %s: %w", relPath(ctx.Root, dst), err)
+	}
+	return nil
 }
 
 // installerStep builds svcship-installer.exe for this arch with its own

@@ -18,11 +18,9 @@ const (
 	// svcshipTool runs svcship's GoReleaser hooks (go tool svcship).
 	svcshipTool = "github.com/svcship/svcship/cmd/svcship"
 	mageModule  = "github.com/magefile/mage"
-	// sbomModule writes the CycloneDX SBOM of every binary (GoReleaser's
-	// sboms pipe runs it as a tool of the project).
-	sbomModule  = "github.com/CycloneDX/cyclonedx-gomod"
-	sbomTool    = "github.com/CycloneDX/cyclonedx-gomod/cmd/cyclonedx-gomod"
-	sbomVersion = "v1.10.0"
+	// sbomTool wrote the SBOMs for an older init; svcship sbom does now,
+	// and init says how to drop it.
+	sbomTool = "github.com/CycloneDX/cyclonedx-gomod/cmd/cyclonedx-gomod"
 	// mageVersion is the mage svcship is tested with.
 	mageVersion = "v1.17.2"
 )
@@ -71,11 +69,7 @@ func goModEdits(ctx context.Context, dir string) (flags, notes []string, err err
 		flags = append(flags, "-require="+mageModule+"@"+mageVersion)
 		notes = append(notes, "require "+mageModule+" "+mageVersion)
 	}
-	if !required[sbomModule] {
-		flags = append(flags, "-require="+sbomModule+"@"+sbomVersion)
-		notes = append(notes, "require "+sbomModule+" "+sbomVersion)
-	}
-	for _, tool := range []string{svcshipTool, installerTool, mageModule, sbomTool} {
+	for _, tool := range []string{svcshipTool, installerTool, mageModule} {
 		if !tools[tool] {
 			flags = append(flags, "-tool="+tool)
 			notes = append(notes, "tool "+tool)

@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/svcship/svcship/internal/pipeline"
 )
 
 // goreleaserConfigNames are the files GoReleaser v2.15.1 reads when run
@@ -340,19 +342,20 @@ func (m *merger) merge(gc *grConfig) error {
 
 // sboms gives every binary a CycloneDX SBOM through GoReleaser's sboms
 // pipe, unless the project already configures SBOMs its own way (syft,
-// for instance). cyclonedx-gomod is a tool of the project (go.mod), so the
-// version is pinned and `go tool` needs no download at release time;
-// -noserial and -notimestamp keep the documents reproducible, and
-// -short-purls because cyclonedx-gomod v1.10.0 would stamp the build
-// machine's goos/goarch into every package URL.
+// for instance). The command is the copy of svcship the Windows build
+// hooks leave in dist/ (pipeline.ToolPath; GoReleaser runs sboms commands
+// inside dist/), which reads the binary's build information itself: no
+// SBOM tool to pin or compile, and no `go tool` start per binary. The
+// commit date as timestamp keeps the documents reproducible.
 func (m *merger) sboms() {
 	if s := mapGet(m.root, "sboms"); s != nil {
-		// An entry an older init wrote, without the Go environment.
 		if s.Kind == yaml.SequenceNode {
 			for _, e := range s.Content {
-				if scalarAt(e, "id") == "svcship-binaries" && !hasEnv(e, goEnv) {
-					mapSet(e, "env", withEnv(e, goEnv))
-					m.note("sboms[svcship-binaries]: env += %s (GoReleaser passes sboms commands only PATH and HOME)", strings.Join(goEnv, ", "))
+				if scalarAt(e, "id") == "svcship-binaries" && scalarAt(e, "cmd") != pipeline.ToolPath {
+					// An entry an older init wrote, running cyclonedx-gomod.
+					m.setSBOMCommand(e)
+					m.note("sboms[svcship-binaries]: svcship sbom instead of cyclonedx-gomod")
+					m.hints = append(m.hints, "cyclonedx-gomod is no longer used by svcship: `go get -tool "+sbomTool+"@none` removes it from go.mod")
 				}
 			}
 		}
@@ -363,17 +366,33 @@ func (m *merger) sboms() {
 	mapSet(entry, "artifacts", scalar("binary", "!!str"))
 	docs := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{scalar("{{ .Binary }}_{{ .Version }}_{{ .Os }}_{{ .Arch }}.cdx.json", "!!str")}}
 	mapSet(entry, "documents", docs)
-	mapSet(entry, "cmd", scalar("go", "!!str"))
-	args := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle}
-	for _, a := range []string{"tool", "cyclonedx-gomod", "bin", "-json", "-std", "-short-purls", "-noserial", "-notimestamp", "-version", "v{{ .Version }}", "-output", "$document", "$artifact"} {
-		args.Content = append(args.Content, scalar(a, "!!str"))
-	}
-	mapSet(entry, "args", args)
-	mapSet(entry, "env", envEntries(goEnv...))
+	m.setSBOMCommand(entry)
 	seq := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{entry}}
 	k := mapSetAfter(m.root, "sboms", seq, "archives")
-	k.HeadComment = marker + "a CycloneDX SBOM per binary (cyclonedx-gomod, a tool in go.mod)"
-	m.note("sboms: a CycloneDX SBOM per binary (cyclonedx-gomod)")
+	k.HeadComment = marker + "a CycloneDX SBOM per binary, from its build information (svcship sbom)"
+	m.note("sboms: a CycloneDX SBOM per binary (svcship sbom)")
+}
+
+// setSBOMCommand makes the sboms entry e run svcship sbom. The Go
+// environment an older entry passed to `go tool` is dropped; other env
+// entries the project added stay.
+func (m *merger) setSBOMCommand(e *yaml.Node) {
+	k := mapSet(e, "cmd", scalar(pipeline.ToolPath, "!!str"))
+	k.HeadComment = marker + "the svcship the Windows build hooks leave in dist/ (GoReleaser runs sboms commands there)"
+	args := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle}
+	for _, a := range []string{"sbom", "--version=v{{ .Version }}", "--date={{ .CommitDate }}", "-o", "$document", "$artifact"} {
+		args.Content = append(args.Content, scalar(a, "!!str"))
+	}
+	mapSet(e, "args", args)
+	if env := mapGet(e, "env"); env != nil {
+		kept := withEnv(e, goEnv)
+		kept.Content = kept.Content[len(goEnv):]
+		if len(kept.Content) == 0 {
+			mapDelete(e, "env")
+		} else {
+			mapSet(e, "env", kept)
+		}
+	}
 }
 
 func (m *merger) before() {
@@ -913,6 +932,16 @@ func mapSet(m *yaml.Node, key string, v *yaml.Node) *yaml.Node {
 	k := scalar(key, "!!str")
 	m.Content = append(m.Content, k, v)
 	return k
+}
+
+// mapDelete removes key and its value.
+func mapDelete(m *yaml.Node, key string) {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			m.Content = slices.Delete(m.Content, i, i+2)
+			return
+		}
+	}
 }
 
 func mapSetFirst(m *yaml.Node, key string, v *yaml.Node) *yaml.Node {

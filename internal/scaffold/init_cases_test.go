@@ -348,9 +348,10 @@ publishers:
 }
 
 // A build hook in the form the previous init wrote (no env) gets the
-// env that puts GoReleaser's cgo settings back, and the sboms entry the Go
-// environment; an env entry the project added stays, and one that sets a
-// variable svcship sets is svcship's now.
+// env that puts GoReleaser's cgo settings back, and the sboms entry an
+// older init wrote for cyclonedx-gomod runs svcship sbom; an env entry the
+// project added stays, one that sets a variable svcship sets is svcship's
+// now, and the Go environment the old sboms command needed goes.
 func TestMergeAddsHookToolEnv(t *testing.T) {
 	hook := wantBuildHook // the form the previous init wrote, without env
 	old := `version: 2
@@ -371,15 +372,25 @@ builds:
 sboms:
   - id: svcship-binaries
     artifacts: binary
+    documents:
+      - "{{ .Binary }}_{{ .Version }}_{{ .Os }}_{{ .Arch }}.cdx.json"
     cmd: go
+    args: [tool, cyclonedx-gomod, bin, -json, -std, -short-purls, -noserial, -notimestamp, -version, "v{{ .Version }}", -output, $document, $artifact]
     env:
-      - GOFLAGS=-mod=mod
-      - CYCLONEDX_EXTRA=1
+      - 'GOFLAGS={{ index .Env "GOFLAGS" }}'
+      - 'GOCACHE={{ index .Env "GOCACHE" }}'
+      - SBOM_EXTRA=1
 `
 	p := &Project{Name: "pingd", Binary: "pingd", Main: ".", buildID: "pingd"}
-	out, notes, _, err := mergeGoReleaser([]byte(old), p)
+	out, notes, hints, err := mergeGoReleaser([]byte(old), p)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !slices.Contains(notes, "sboms[svcship-binaries]: svcship sbom instead of cyclonedx-gomod") {
+		t.Errorf("notes lack the sboms update:\n%s", strings.Join(notes, "\n"))
+	}
+	if !slices.Contains(hints, "cyclonedx-gomod is no longer used by svcship: `go get -tool github.com/CycloneDX/cyclonedx-gomod/cmd/cyclonedx-gomod@none` removes it from go.mod") {
+		t.Errorf("hints lack how to drop cyclonedx-gomod: %q", hints)
 	}
 	if !slices.Contains(notes, "builds[pingd]: hooks.post: go tool svcship goreleaser build updated") {
 		t.Errorf("notes lack the hook update:\n%s", strings.Join(notes, "\n"))
@@ -393,19 +404,18 @@ sboms:
 	if !strings.Contains(string(out), want) {
 		t.Errorf("hook env is not\n%s\nin:\n%s", want, out)
 	}
-	// The sboms entry an older init wrote gets the Go environment; the
-	// project's own variable stays, its GOFLAGS is svcship's entry now.
-	wantSBOM := `    env:
-      - 'GOFLAGS={{ index .Env "GOFLAGS" }}'
-      - 'GOCACHE={{ index .Env "GOCACHE" }}'
-      - 'GOMODCACHE={{ index .Env "GOMODCACHE" }}'
-      - 'GOPATH={{ index .Env "GOPATH" }}'
-      - 'GOPROXY={{ index .Env "GOPROXY" }}'
-      - 'GOTOOLCHAIN={{ index .Env "GOTOOLCHAIN" }}'
-      - CYCLONEDX_EXTRA=1
+	// The sboms entry an older init wrote runs svcship sbom; the
+	// project's own variable stays, the Go environment goes.
+	wantSBOM := `    documents:
+      - "{{ .Binary }}_{{ .Version }}_{{ .Os }}_{{ .Arch }}.cdx.json"
+    # svcship: the svcship the Windows build hooks leave in dist/ (GoReleaser runs sboms commands there)
+    cmd: svcship/bin/svcship
+    args: [sbom, "--version=v{{ .Version }}", "--date={{ .CommitDate }}", -o, $document, $artifact]
+    env:
+      - SBOM_EXTRA=1
 `
-	if !strings.Contains(string(out), wantSBOM) || strings.Contains(string(out), "-mod=mod") {
-		t.Errorf("sboms env is not\n%s\nin:\n%s", wantSBOM, out)
+	if !strings.Contains(string(out), wantSBOM) || strings.Contains(string(out), "cyclonedx") {
+		t.Errorf("sboms entry is not\n%s\nin:\n%s", wantSBOM, out)
 	}
 	if strings.Contains(string(out), "- CGO_ENABLED=0\n          output") || strings.Count(string(out), "CGO_ENABLED=0") != 1 {
 		t.Errorf("the hook still sets CGO_ENABLED=0 (only the build's env should):\n%s", out)
