@@ -33,8 +33,9 @@ func TestDocumentedConfigIsValid(t *testing.T) {
 		"- glob: dist/*.msi",
 		"use_existing_draft: true",
 		"SVCSHIP_PUBLISH",
-		"go tool svcship goreleaser record ",
-		"go tool svcship goreleaser publish ",
+		"dist/svcship/bin/svcship goreleaser record ",
+		"dist/svcship/bin/svcship goreleaser publish ",
+		"cmd: svcship/bin/svcship",
 		"- glob: dist/svcship/signatures/*.p7s",
 	} {
 		if !strings.Contains(block, want) {

@@ -463,35 +463,22 @@ release:
 publishers:
   # svcship: record every file GoReleaser would upload (runs once per artifact)
   - name: svcship-assets
-    cmd: go tool svcship goreleaser record --dist=dist --name={{ .ArtifactName }} --path={{ .ArtifactPath }}
+    cmd: dist/svcship/bin/svcship goreleaser record --dist=dist --name={{ .ArtifactName }} --path={{ .ArtifactPath }}
     checksum: true
     signature: true
     extra_files:
       - glob: dist/*.msi
       - glob: dist/svcship/signatures/*.p7s
-    env: &svcship_go_env
-      - GOFLAGS={{ index .Env "GOFLAGS" }}
-      - GOCACHE={{ index .Env "GOCACHE" }}
-      - GOMODCACHE={{ index .Env "GOMODCACHE" }}
-      - GOPATH={{ index .Env "GOPATH" }}
-      - GOPROXY={{ index .Env "GOPROXY" }}
-      - GOTOOLCHAIN={{ index .Env "GOTOOLCHAIN" }}
     disable: '{{ if index .Env "SVCSHIP_PUBLISH" }}false{{ else }}true{{ end }}'
   # svcship: upload what was recorded, check every digest, then publish the draft
   - name: svcship-release
-    cmd: go tool svcship goreleaser publish --dist=dist
+    cmd: dist/svcship/bin/svcship goreleaser publish --dist=dist
     ids: [svcship-release]
     extra_files:
       - glob: dist/metadata.json
     env:
       - GITHUB_TOKEN={{ index .Env "GITHUB_TOKEN" }}
       - GITHUB_STEP_SUMMARY={{ index .Env "GITHUB_STEP_SUMMARY" }}
-      - GOFLAGS={{ index .Env "GOFLAGS" }}
-      - GOCACHE={{ index .Env "GOCACHE" }}
-      - GOMODCACHE={{ index .Env "GOMODCACHE" }}
-      - GOPATH={{ index .Env "GOPATH" }}
-      - GOPROXY={{ index .Env "GOPROXY" }}
-      - GOTOOLCHAIN={{ index .Env "GOTOOLCHAIN" }}
     disable: '{{ if index .Env "SVCSHIP_PUBLISH" }}false{{ else }}true{{ end }}'
 `
 }

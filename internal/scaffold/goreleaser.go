@@ -262,10 +262,9 @@ func (m *merger) msiGlob() string  { return m.dist + "/*.msi" }
 // signaturesGlob: the detached Authenticode signatures svcship writes.
 func (m *merger) signaturesGlob() string { return m.dist + "/svcship/signatures/*.p7s" }
 
-// goEnv is what `go tool` needs in a custom publisher or an sboms command,
-// which GoReleaser starts with little more than PATH and HOME: without
-// GOCACHE a runner that keeps its build cache elsewhere compiles the tool
-// again, and without GOPROXY or GOFLAGS it may not find its module.
+// goEnv is what `go tool` needed in the sboms command an earlier init
+// wrote (GoReleaser starts sboms commands with little more than PATH and
+// HOME); an entry switched to svcship sbom drops these.
 var goEnv = []string{"GOFLAGS", "GOCACHE", "GOMODCACHE", "GOPATH", "GOPROXY", "GOTOOLCHAIN"}
 
 // withEnv is svcship's env entries for names followed by the entries of
@@ -814,6 +813,12 @@ func (m *merger) release() {
 	m.publishers(rel, ef)
 }
 
+// tool is the copy of svcship the Windows build hooks leave in dist/
+// (pipeline.ToolPath). The publishers run it directly: GoReleaser starts
+// the assets publisher once per artifact, and `go tool svcship` would load
+// the module graph for each.
+func (m *merger) tool() string { return m.dist + "/" + pipeline.ToolPath }
+
 func (m *merger) publishers(rel, relFiles *yaml.Node) {
 	pubs := mapGet(m.root, "publishers")
 	if pubs == nil || pubs.Kind != yaml.SequenceNode {
@@ -823,11 +828,12 @@ func (m *merger) publishers(rel, relFiles *yaml.Node) {
 	disable := scalar(`{{ if index .Env "`+publishEnv+`" }}false{{ else }}true{{ end }}`, "!!str")
 
 	assets := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-	assets.HeadComment = marker + "record every file GoReleaser would upload (runs once per artifact)"
+	assets.HeadComment = marker + "record every file GoReleaser would upload (runs once per artifact);\n" +
+		marker + "the publishers run the svcship the Windows build hooks leave in " + m.dist + "/"
 	mapSet(assets, "name", scalar(assetsPub, "!!str"))
 	// Paths go through replace: GoReleaser splits hook commands like a
 	// shell, so the backslashes of a Windows path would vanish.
-	mapSet(assets, "cmd", scalar("go tool svcship goreleaser record --dist="+m.dist+` --name={{ .ArtifactName }} --path={{ replace .ArtifactPath "\\" "/" }}`, "!!str"))
+	mapSet(assets, "cmd", scalar(m.tool()+" goreleaser record --dist="+m.dist+` --name={{ .ArtifactName }} --path={{ replace .ArtifactPath "\\" "/" }}`, "!!str"))
 	mapSet(assets, "checksum", scalar("true", "!!bool"))
 	mapSet(assets, "signature", scalar("true", "!!bool"))
 	if ids := mapGet(rel, "ids"); ids != nil && ids.Kind == yaml.SequenceNode && len(ids.Content) > 0 {
@@ -847,26 +853,25 @@ func (m *merger) publishers(rel, relFiles *yaml.Node) {
 		}
 	}
 	mapSet(assets, "extra_files", ef)
-	mapSet(assets, "env", envEntries(goEnv...))
 	mapSet(assets, "disable", disable)
 
 	release := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 	release.HeadComment = marker + "upload what was recorded, check every digest, then publish the draft"
 	mapSet(release, "name", scalar(releasePub, "!!str"))
-	mapSet(release, "cmd", scalar("go tool svcship goreleaser publish --dist="+m.dist, "!!str"))
+	mapSet(release, "cmd", scalar(m.tool()+" goreleaser publish --dist="+m.dist, "!!str"))
 	mapSet(release, "ids", flowSeq(releasePub))
 	meta := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 	mapSet(meta, "glob", scalar(m.dist+"/metadata.json", "!!str"))
 	mapSet(release, "extra_files", &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{meta}})
-	mapSet(release, "env", envEntries(append([]string{"GITHUB_TOKEN", "GITHUB_STEP_SUMMARY"}, goEnv...)...))
+	mapSet(release, "env", envEntries("GITHUB_TOKEN", "GITHUB_STEP_SUMMARY"))
 	mapSet(release, "disable", cloneNode(disable))
 
 	for _, want := range []struct {
 		node *yaml.Node
 		what string
 	}{
-		{assets, "go tool svcship goreleaser record, under go tool mage release only"},
-		{release, "go tool svcship goreleaser publish, under go tool mage release only"},
+		{assets, "svcship goreleaser record, under go tool mage release only"},
+		{release, "svcship goreleaser publish, under go tool mage release only"},
 	} {
 		name := scalarAt(want.node, "name")
 		i := slices.IndexFunc(pubs.Content, func(p *yaml.Node) bool { return scalarAt(p, "name") == name })
