@@ -9,9 +9,9 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 
 	"github.com/svcship/svcship/internal/installer"
 )
@@ -21,12 +21,26 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return installer.Command(ctx, args, stdout, stderr, fmt.Sprintf("svcship-installer %s (commit %s, built %s)", version, commit, date))
+	return installer.Command(ctx, args, stdout, stderr, "svcship-installer "+version())
 }
 
-// Stamped by the build with -ldflags "-X main.version=...".
-var (
-	version = "dev"
-	commit  = "none"
-	date    = "unknown"
-)
+// version is svcship's module version from the build information. The
+// installer is linked once for every product (its VERSIONINFO says which
+// one it ships with), so it carries no product stamps.
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(unknown)"
+	}
+	if bi.Main.Path == svcshipModule {
+		return bi.Main.Version
+	}
+	for _, d := range bi.Deps {
+		if d.Path == svcshipModule {
+			return d.Version
+		}
+	}
+	return "(unknown)"
+}
+
+const svcshipModule = "github.com/svcship/svcship"

@@ -16,7 +16,7 @@ func TestDispatch(t *testing.T) {
 	}{
 		{nil, 2, "", "usage: svcship-installer"},
 		{[]string{"help"}, 0, "host         run as the service", ""},
-		{[]string{"version"}, 0, "svcship-installer dev", ""},
+		{[]string{"version"}, 0, "svcship-installer (devel)\n", ""},
 	}
 	if runtime.GOOS != "windows" {
 		tests = append(tests, struct {

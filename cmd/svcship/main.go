@@ -27,6 +27,7 @@ func commands() map[string]command {
 		"build":      {"run GoReleaser's release pipeline with svcship's hooks: a snapshot, or with --release the release", cmdBuild},
 		"goreleaser": {"svcship's steps at a GoReleaser extension point (called from the hooks init writes)", cmdGoReleaser},
 		"checksums":  {"write checksums.txt (sha256) over files", cmdChecksums},
+		"copy-exe":   {"copy the executable go run built (the -exec of the installer build)", cmdCopyExe},
 		"clean":      {"remove dist/ and the Windows resource files a killed run left behind", cmdClean},
 		"resources":  {"write VERSIONINFO, icon and manifest .syso files for each Windows arch", cmdResources},
 		"sbom":       {"write the CycloneDX SBOM of a Go binary from its build information", cmdSBOM},

@@ -183,8 +183,18 @@ func (toolStep) Run(ctx *Context) error {
 	return nil
 }
 
-// installerStep builds svcship-installer.exe for this arch with its own
-// VERSIONINFO, from the project's module graph, and signs it.
+// installerStep puts svcship-installer.exe for this arch, with its own
+// VERSIONINFO, into the stage folder and signs it.
+//
+// The installer is linked without resources or product stamps by
+// `go run -exec`: since Go 1.24 go run keeps what it links in the build
+// cache, keyed by every input of the link, so one link serves every
+// product and release built with the same svcship, dependencies, Go and
+// target, and a warm build takes it from the cache instead of linking
+// again. -exec hands the executable to `svcship copy-exe`, which copies it
+// out (go run removes a fresh link when its program returns). The
+// product's resources are then added as the linker would have linked
+// them (resources.AddToExecutable).
 type installerStep struct{}
 
 func (installerStep) Name() string { return "service installer" }
@@ -201,44 +211,24 @@ func (installerStep) Run(ctx *Context) error {
 	if err != nil {
 		return err
 	}
-	env := append(childenv.Scrub(os.Environ()), "CGO_ENABLED=0", "GOOS=windows", "GOARCH="+ctx.Arch)
-	env = append(env, targetLevelEnv(ctx.Target)...)
-	pl, err := goList(ctx, env, InstallerPackage)
+	obj, err := resources.Syso(info, ctx.Arch)
 	if err != nil {
 		return err
 	}
-	args := []string{"build", "-trimpath", "-buildvcs=false", "-ldflags", ctx.ldflags()}
-	sysoDir := pl.Dir
-	if !pl.Module.Main {
-		// The installer lives in a dependency, normally in the read-only
-		// module cache, and the linker reads .syso files only from the
-		// package folder (build overlays do not cover them). Build from a
-		// writable copy of that module instead, substituted with a replace
-		// in a temporary go.mod; the project's own go.mod is untouched and
-		// every other dependency keeps its version. The replacement path is
-		// relative, so the build info stays the same across checkouts.
-		modfile, copyDir, err := substituteModule(ctx, pl, env)
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(pl.Module.Dir, pl.Dir)
-		if err != nil {
-			return err
-		}
-		sysoDir = filepath.Join(copyDir, rel)
-		args = append(args, "-modfile", modfile)
+	self, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("locate the running svcship: %w", err)
 	}
-	syso := filepath.Join(sysoDir, resources.FileName(InstallerBinary, ctx.Arch))
-	if err := resources.WriteSyso(info, ctx.Arch, syso); err != nil {
-		return err
-	}
-	defer os.Remove(syso)
-
 	out := ctx.installerPath()
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return err
 	}
-	cmd := exec.CommandContext(ctx, "go", append(args, "-o", out, InstallerPackage)...)
+	linked := out + ".linked"
+	defer os.Remove(linked)
+	env := append(childenv.Scrub(os.Environ()), "CGO_ENABLED=0", "GOOS=windows", "GOARCH="+ctx.Arch)
+	env = append(env, targetLevelEnv(ctx.Target)...)
+	cmd := exec.CommandContext(ctx, "go", "run", "-trimpath", "-buildvcs=false", "-ldflags=-s -w",
+		"-exec", execQuote(self)+" copy-exe "+execQuote(linked), InstallerPackage)
 	cmd.Dir = ctx.Root
 	cmd.Env = env
 	if b, err := cmd.CombinedOutput(); err != nil {
@@ -248,7 +238,17 @@ func (installerStep) Run(ctx *Context) error {
 			// when the project lists the installer as a tool.
 			hint = "\n(add it to go.mod: go get -tool " + InstallerPackage + "; svcship init does this)"
 		}
-		return fmt.Errorf("go build %s: %w\n%s%s", InstallerPackage, err, b, hint)
+		return fmt.Errorf("go run %s: %w\n%s%s", InstallerPackage, err, b, hint)
+	}
+	exe, err := os.ReadFile(linked)
+	if err != nil {
+		return fmt.Errorf("the linked installer: %w", err)
+	}
+	if exe, err = resources.AddToExecutable(exe, obj); err != nil {
+		return fmt.Errorf("%s: %w", relPath(ctx.Root, out), err)
+	}
+	if err := atomicfile.WriteFile(out, exe, 0o755); err != nil {
+		return err
 	}
 	// Same rule as GoReleaser's mod_timestamp: the commit time.
 	if err := os.Chtimes(out, ctx.CommitTime, ctx.CommitTime); err != nil {
@@ -256,6 +256,19 @@ func (installerStep) Run(ctx *Context) error {
 	}
 	ctx.Log.Info("built installer", "target", ctx.Target, "file", relPath(ctx.Root, out))
 	return ctx.signIfConfigured(out)
+}
+
+// execQuote quotes s as one word of a go run -exec command line, which the
+// go command splits at spaces and groups with either kind of quote (no
+// escapes).
+func execQuote(s string) string {
+	if !strings.ContainsAny(s, " \t'\"") {
+		return s
+	}
+	if strings.Contains(s, `"`) {
+		return "'" + s + "'"
+	}
+	return `"` + s + `"`
 }
 
 // targetLevelEnv turns GoReleaser's target suffix (windows_amd64_v1,
@@ -275,14 +288,6 @@ func targetLevelEnv(target string) []string {
 		return []string{"GOARM64=" + parts[2]}
 	}
 	return nil
-}
-
-// ldflags is the stamping svcship's own builds use, matching what init
-// writes into the GoReleaser config: strip symbols and DWARF, stamp
-// version, commit and date.
-func (c *Context) ldflags() string {
-	return fmt.Sprintf("-s -w -X main.version=%s -X main.commit=%s -X main.date=%s",
-		c.Version, c.Commit, c.CommitTime.UTC().Format("2006-01-02T15:04:05Z07:00"))
 }
 
 // stageStep puts what the Windows archive adds beside the exe into the

@@ -1,0 +1,36 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/svcship/svcship/internal/atomicfile"
+)
+
+// cmdCopyExe is the program the installer build gives `go run -exec`: go
+// run starts it as `svcship copy-exe DST EXE` with the executable it
+// linked or took from its cache, and removes a fresh one when this
+// returns, so it is copied to DST first.
+func cmdCopyExe(_ context.Context, args []string, _, stderr io.Writer) int {
+	if len(args) != 2 {
+		fmt.Fprintln(stderr, "usage: svcship copy-exe DST EXE  (go run -exec, for the installer build)")
+		return 2
+	}
+	in, err := os.Open(args[1])
+	if err != nil {
+		fmt.Fprintf(stderr, "svcship copy-exe: %v\n", err)
+		return 1
+	}
+	defer in.Close()
+	err = atomicfile.Write(args[0], 0o755, func(w io.Writer) error {
+		_, err := io.Copy(w, in)
+		return err
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "svcship copy-exe: %v\n", err)
+		return 1
+	}
+	return 0
+}
