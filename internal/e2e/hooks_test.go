@@ -27,8 +27,8 @@ func TestDocumentedConfigIsValid(t *testing.T) {
 	block := string(m[1])
 	// The entries svcship's driver looks for are all in the example.
 	for _, want := range []string{
-		"go tool svcship goreleaser before ",
-		"go tool svcship goreleaser build ",
+		`{{ envOrDefault "SVCSHIP_COMMAND" "go tool svcship" }} goreleaser before `,
+		`{{ envOrDefault "SVCSHIP_COMMAND" "go tool svcship" }} goreleaser build `,
 		`dist/svcship/{{ .Os }}_{{ .Arch }}/**`,
 		"- glob: dist/*.msi",
 		"use_existing_draft: true",

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,6 +28,42 @@ import (
 // white space (e.g. "--skip=sbom,docker" on a machine without syft or a
 // Docker daemon).
 const EnvGoReleaserFlags = "SVCSHIP_GORELEASER_FLAGS"
+
+// EnvCommand is the command line that starts svcship, set for GoReleaser
+// by the driver. The before and build hooks init writes run
+// HookCommand, which is this when set and `go tool svcship` otherwise (a
+// bare `goreleaser release`): the driver's own binary, so no hook pays for
+// a `go tool` start.
+const EnvCommand = "SVCSHIP_COMMAND"
+
+// HookCommand is how the hooks init writes start svcship.
+const HookCommand = `{{ envOrDefault "` + EnvCommand + `" "go tool svcship" }}`
+
+// hookPattern matches the start of svcship's hook or publisher named
+// hook in a command: "svcship goreleaser <hook>" after go tool or a path,
+// or after HookCommand.
+func hookPattern(hook string) *regexp.Regexp {
+	return regexp.MustCompile(`svcship(" \}\})? goreleaser ` + regexp.QuoteMeta(hook) + `\b`)
+}
+
+// IsHook reports whether cmd runs svcship's hook or publisher named hook
+// (before, build, record, publish), in any form an init wrote.
+func IsHook(cmd, hook string) bool { return hookPattern(hook).MatchString(cmd) }
+
+// commandLine is path as one word of a GoReleaser hook, which GoReleaser
+// splits like a shell: a Windows path in forward slashes (a backslash
+// would be taken as an escape), quoted when it holds a space, a quote or
+// a backslash.
+func commandLine(path string, windows bool) string {
+	p := path
+	if windows {
+		p = strings.ReplaceAll(p, `\`, "/")
+	}
+	if !strings.ContainsAny(p, " \t'\"$`\\") {
+		return p
+	}
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "$", `\$`, "`", "\\`").Replace(p) + `"`
+}
 
 // DriveOptions configure a snapshot or release run of GoReleaser.
 type DriveOptions struct {
@@ -144,12 +181,12 @@ type marker struct {
 
 func svcshipMarkers() []marker {
 	return []marker{
-		{regexp.MustCompile(`svcship goreleaser before\b`), false, "the before hook `go tool svcship goreleaser before ...`"},
-		{regexp.MustCompile(`svcship goreleaser build\b`), false, "the build post hook `go tool svcship goreleaser build ...`"},
+		{hookPattern("before"), false, "the before hook `svcship goreleaser before ...`"},
+		{hookPattern("build"), false, "the build post hook `svcship goreleaser build ...`"},
 		// Exactly "/**": "/**/*" would miss the top-level files.
 		{regexp.MustCompile(`(?m)svcship/\{\{ *\.Os *\}\}_\{\{ *\.Arch *\}\}/\*\*["']?\s*$`), false, "the archive files entry `src: \"<dist>/svcship/{{ .Os }}_{{ .Arch }}/**\"`"},
-		{regexp.MustCompile(`svcship goreleaser record\b`), true, "the custom publisher svcship-assets (`go tool svcship goreleaser record ...`)"},
-		{regexp.MustCompile(`svcship goreleaser publish\b`), true, "the custom publisher svcship-release (`go tool svcship goreleaser publish ...`)"},
+		{hookPattern("record"), true, "the custom publisher svcship-assets (`svcship goreleaser record ...`)"},
+		{hookPattern("publish"), true, "the custom publisher svcship-release (`svcship goreleaser publish ...`)"},
 		{regexp.MustCompile(`(?m)^\s*use_existing_draft:\s*true`), true, "release.use_existing_draft: true"},
 		{regexp.MustCompile(`SVCSHIP_PUBLISH`), true, "release.skip_upload keyed on SVCSHIP_PUBLISH"},
 	}
@@ -290,6 +327,9 @@ func (d *driver) runGoReleaser(ctx context.Context) error {
 	}
 	args = append(args, d.flags...)
 	env = append(env, "SVCSHIP_CONFIG="+d.opts.ConfigPath)
+	if self, err := os.Executable(); err == nil {
+		env = append(env, EnvCommand+"="+commandLine(self, runtime.GOOS == "windows"))
+	}
 	if d.git.RemoteURL == "" {
 		// Without a remote GoReleaser discards the commit and its date on a
 		// snapshot, which would break the stamps and the mtimes. Give git a

@@ -175,8 +175,8 @@ func readGR(t *testing.T, path string) (grBuilt, string) {
 }
 
 const (
-	wantBefore    = "go tool svcship goreleaser before --version={{ .Version }} --tag={{ .Tag }} --date={{ .CommitDate }} --project={{ .ProjectName }}"
-	wantBuildHook = `{{ if eq .Os "windows" }}go tool svcship goreleaser build --dist=dist --path={{ replace .Path "\\" "/" }} --arch={{ .Arch }} --target={{ .Target }} --version={{ .Version }} --tag={{ .Tag }} --date={{ .CommitDate }} --commit={{ .FullCommit }} --project={{ .ProjectName }} --snapshot={{ .IsSnapshot }}{{ end }}`
+	wantBefore    = `{{ envOrDefault "SVCSHIP_COMMAND" "go tool svcship" }} goreleaser before --version={{ .Version }} --tag={{ .Tag }} --date={{ .CommitDate }} --project={{ .ProjectName }}`
+	wantBuildHook = `{{ if eq .Os "windows" }}{{ envOrDefault "SVCSHIP_COMMAND" "go tool svcship" }} goreleaser build --dist=dist --path={{ replace .Path "\\" "/" }} --arch={{ .Arch }} --target={{ .Target }} --version={{ .Version }} --tag={{ .Tag }} --date={{ .CommitDate }} --commit={{ .FullCommit }} --project={{ .ProjectName }} --snapshot={{ .IsSnapshot }}{{ end }}`
 	wantFilesSrc  = "dist/svcship/{{ .Os }}_{{ .Arch }}/**"
 	wantSkip      = `{{ if index .Env "SVCSHIP_PUBLISH" }}true{{ else }}false{{ end }}`
 )
@@ -204,7 +204,7 @@ func TestInitAdoptsGoReleaserProjects(t *testing.T) {
 				"builds[greetd]: flags += -trimpath (reproducible paths)",
 				`builds[greetd]: mod_timestamp: "{{ .CommitTimestamp }}" (reproducible mtimes)`,
 				"archives[0 default]: files: GoReleaser's defaults (license*, readme*, changelog*) written out",
-				"before.hooks += go tool svcship goreleaser before",
+				"before.hooks += svcship goreleaser before",
 			},
 		},
 		{

@@ -214,11 +214,11 @@ func (m *merger) note(format string, args ...any) {
 // beforeHook is a plain string: GoReleaser OSS takes only strings as
 // global before hooks.
 func (m *merger) beforeHook() string {
-	return "go tool svcship goreleaser before --version={{ .Version }} --tag={{ .Tag }} --date={{ .CommitDate }} --project={{ .ProjectName }}"
+	return pipeline.HookCommand + " goreleaser before --version={{ .Version }} --tag={{ .Tag }} --date={{ .CommitDate }} --project={{ .ProjectName }}"
 }
 
 func (m *merger) buildHook() string {
-	return `{{ if eq .Os "windows" }}go tool svcship goreleaser build --dist=` + m.dist +
+	return `{{ if eq .Os "windows" }}` + pipeline.HookCommand + ` goreleaser build --dist=` + m.dist +
 		` --path={{ replace .Path "\\" "/" }} --arch={{ .Arch }} --target={{ .Target }} --version={{ .Version }} --tag={{ .Tag }} --date={{ .CommitDate }} --commit={{ .FullCommit }} --project={{ .ProjectName }} --snapshot={{ .IsSnapshot }}{{ end }}`
 }
 
@@ -406,7 +406,7 @@ func (m *merger) before() {
 		mapSet(before, "hooks", hooks)
 	}
 	for i, h := range hooks.Content {
-		if !strings.Contains(hookCmd(h), "svcship goreleaser before") {
+		if !pipeline.IsHook(hookCmd(h), "before") {
 			continue
 		}
 		if h.Kind != yaml.ScalarNode || h.Value != m.beforeHook() {
@@ -414,14 +414,14 @@ func (m *merger) before() {
 			n := scalar(m.beforeHook(), "!!str")
 			n.HeadComment = h.HeadComment
 			hooks.Content[i] = n
-			m.note("before.hooks: go tool svcship goreleaser before updated")
+			m.note("before.hooks: svcship goreleaser before updated")
 		}
 		return
 	}
 	n := scalar(m.beforeHook(), "!!str")
 	n.HeadComment = marker + "check svcship.yaml and stamp Windows resources (VERSIONINFO, icon, manifest)"
 	hooks.Content = append(hooks.Content, n)
-	m.note("before.hooks += go tool svcship goreleaser before")
+	m.note("before.hooks += svcship goreleaser before")
 }
 
 // hookCmd is a hook's command, whether written as a string or {cmd: ...}.
@@ -522,9 +522,9 @@ func (m *merger) builds(gc *grConfig) (map[string]bool, error) {
 			post = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
 			mapSet(hooks, "post", post)
 		}
-		if i := slices.IndexFunc(post.Content, func(h *yaml.Node) bool { return strings.Contains(hookCmd(h), "svcship goreleaser build") }); i < 0 {
+		if i := slices.IndexFunc(post.Content, func(h *yaml.Node) bool { return pipeline.IsHook(hookCmd(h), "build") }); i < 0 {
 			post.Content = append(post.Content, m.buildHookNode())
-			m.note("%s: hooks.post += go tool svcship goreleaser build (Windows targets)", label)
+			m.note("%s: hooks.post += svcship goreleaser build (Windows targets)", label)
 		} else if h := post.Content[i]; hookCmd(h) != m.buildHook() || scalarAt(h, "output") != "true" || !hasEnv(h, hookToolEnv) {
 			n := m.buildHookNode()
 			if h.HeadComment != "" {
@@ -532,7 +532,7 @@ func (m *merger) builds(gc *grConfig) (map[string]bool, error) {
 			}
 			mapSet(n, "env", withEnv(h, hookToolEnv))
 			post.Content[i] = n
-			m.note("%s: hooks.post: go tool svcship goreleaser build updated", label)
+			m.note("%s: hooks.post: svcship goreleaser build updated", label)
 		}
 	}
 	return wins, nil

@@ -323,8 +323,8 @@ publishers:
 	}
 	joined := strings.Join(notes, "\n")
 	for _, want := range []string{
-		"before.hooks: go tool svcship goreleaser before updated",
-		"builds[pingd]: hooks.post: go tool svcship goreleaser build updated",
+		"before.hooks: svcship goreleaser before updated",
+		"builds[pingd]: hooks.post: svcship goreleaser build updated",
 		"archives[0 default]: files: svcship's entry is now dist/svcship/{{ .Os }}_{{ .Arch }}/**",
 		"publishers[svcship-release] updated",
 		"publishers += svcship-assets",
@@ -333,7 +333,7 @@ publishers:
 			t.Errorf("notes lack %q:\n%s", want, joined)
 		}
 	}
-	for _, s := range []string{"svcship goreleaser before", "svcship goreleaser build", "dist/svcship/{{ .Os }}", "name: svcship-release"} {
+	for _, s := range []string{`"go tool svcship" }} goreleaser before`, `"go tool svcship" }} goreleaser build`, "dist/svcship/{{ .Os }}", "name: svcship-release"} {
 		if n := strings.Count(string(out), s); n != 1 {
 			t.Errorf("%q appears %d times:\n%s", s, n, out)
 		}
@@ -392,7 +392,7 @@ sboms:
 	if !slices.Contains(hints, "cyclonedx-gomod is no longer used by svcship: `go get -tool github.com/CycloneDX/cyclonedx-gomod/cmd/cyclonedx-gomod@none` removes it from go.mod") {
 		t.Errorf("hints lack how to drop cyclonedx-gomod: %q", hints)
 	}
-	if !slices.Contains(notes, "builds[pingd]: hooks.post: go tool svcship goreleaser build updated") {
+	if !slices.Contains(notes, "builds[pingd]: hooks.post: svcship goreleaser build updated") {
 		t.Errorf("notes lack the hook update:\n%s", strings.Join(notes, "\n"))
 	}
 	want := `          env:
