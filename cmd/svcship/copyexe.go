@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/svcship/svcship/internal/atomicfile"
 )
@@ -18,17 +17,7 @@ func cmdCopyExe(_ context.Context, args []string, _, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: svcship copy-exe DST EXE  (go run -exec, for the installer build)")
 		return 2
 	}
-	in, err := os.Open(args[1])
-	if err != nil {
-		fmt.Fprintf(stderr, "svcship copy-exe: %v\n", err)
-		return 1
-	}
-	defer in.Close()
-	err = atomicfile.Write(args[0], 0o755, func(w io.Writer) error {
-		_, err := io.Copy(w, in)
-		return err
-	})
-	if err != nil {
+	if err := atomicfile.Copy(args[1], args[0], 0o755); err != nil {
 		fmt.Fprintf(stderr, "svcship copy-exe: %v\n", err)
 		return 1
 	}

@@ -52,6 +52,20 @@ func WriteFile(path string, data []byte, perm os.FileMode) error {
 	})
 }
 
+// Copy copies src over dst the way Write writes: dst appears whole or not
+// at all, with mode perm.
+func Copy(src, dst string, perm os.FileMode) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	return Write(dst, perm, func(w io.Writer) error {
+		_, err := io.Copy(w, in)
+		return err
+	})
+}
+
 // CopyNew copies src to dst, which must not exist yet (O_EXCL: a file
 // someone planted there is never written through), with mode perm.
 // Unlike Write it is not atomic: callers copy into folders of their own.

@@ -90,3 +90,32 @@ func TestCopyNewRefusesAnExistingTarget(t *testing.T) {
 		t.Errorf("existing target changed to %q", got)
 	}
 }
+
+func TestCopyReplacesWholeOrNotAtAll(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "svcship")
+	if err := os.WriteFile(src, []byte("new binary"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dst := filepath.Join(dir, "bin", "svcship")
+	if err := WriteFile(dst, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := Copy(src, dst, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(dst); err != nil || string(got) != "new binary" {
+		t.Fatalf("copy = %q, %v", got, err)
+	}
+	if st, _ := os.Stat(dst); runtime.GOOS != "windows" && st.Mode().Perm() != 0o755 {
+		t.Errorf("mode %v, want 0755", st.Mode().Perm())
+	}
+	// A source that cannot be read leaves the target as it was.
+	if err := Copy(filepath.Join(dir, "missing"), dst, 0o755); err == nil {
+		t.Fatal("copying a missing file succeeded")
+	}
+	if got, _ := os.ReadFile(dst); string(got) != "new binary" {
+		t.Errorf("target = %q after a failed copy", got)
+	}
+	assertOnly(t, filepath.Dir(dst), "svcship")
+}

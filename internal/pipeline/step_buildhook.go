@@ -3,7 +3,6 @@ package pipeline
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -165,16 +164,7 @@ func (toolStep) Run(ctx *Context) error {
 	if err != nil {
 		return fmt.Errorf("locate the running svcship: %w", err)
 	}
-	in, err := os.Open(self)
-	if err != nil {
-		return fmt.Errorf("copy svcship into %s: %w", relPath(ctx.Root, dst), err)
-	}
-	defer in.Close()
-	err = atomicfile.Write(dst, 0o755, func(w io.Writer) error {
-		_, err := io.Copy(w, in)
-		return err
-	})
-	if err != nil {
+	if err := atomicfile.Copy(self, dst, 0o755); err != nil {
 		if fi, statErr := os.Lstat(dst); statErr == nil && fi.Mode().IsRegular() {
 			return nil // another target's hook put it there first
 		}
