@@ -138,17 +138,18 @@ func signatureName(c *Context, p string) string {
 }
 
 // ToolPath is where the build hooks leave a copy of the svcship that runs
-// them, relative to GoReleaser's dist folder. The sboms entry init writes
-// runs it by this path: GoReleaser starts sboms commands inside dist/ and
-// takes their cmd literally (no template), and `go tool svcship` would
-// load the module graph again for every binary, one after another.
+// them, relative to GoReleaser's dist folder. The sboms entry and the
+// publishers init writes run it by this path: GoReleaser starts sboms
+// commands inside dist/ and takes their cmd literally (no template), and
+// `go tool svcship` would load the module graph again for every binary
+// and, in the assets publisher, for every artifact.
 const ToolPath = "svcship/bin/svcship"
 
 // toolStep puts that copy in place; the first Windows hook to run writes
 // it, the others find it there.
 type toolStep struct{}
 
-func (toolStep) Name() string { return "svcship for the sboms pipe" }
+func (toolStep) Name() string { return "svcship for the sboms and publishers" }
 
 func (toolStep) Skip(*Context) string { return "" }
 
