@@ -11,36 +11,18 @@ import (
 	"context"
 	"io"
 	"os"
-	"runtime/debug"
 
 	"github.com/svcship/svcship/internal/installer"
+	"github.com/svcship/svcship/internal/version"
 )
 
 func main() {
 	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// run prints svcship's version for `version`: the installer is linked
+// once for every product (its VERSIONINFO says which one it ships with)
+// and carries no product stamps.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return installer.Command(ctx, args, stdout, stderr, "svcship-installer "+version())
+	return installer.Command(ctx, args, stdout, stderr, "svcship-installer "+version.Running())
 }
-
-// version is svcship's module version from the build information. The
-// installer is linked once for every product (its VERSIONINFO says which
-// one it ships with), so it carries no product stamps.
-func version() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "(unknown)"
-	}
-	if bi.Main.Path == svcshipModule {
-		return bi.Main.Version
-	}
-	for _, d := range bi.Deps {
-		if d.Path == svcshipModule {
-			return d.Version
-		}
-	}
-	return "(unknown)"
-}
-
-const svcshipModule = "github.com/svcship/svcship"

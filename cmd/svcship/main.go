@@ -15,6 +15,8 @@ import (
 	"os/signal"
 	"sort"
 	"strings"
+
+	"github.com/svcship/svcship/internal/version"
 )
 
 type command struct {
@@ -83,6 +85,6 @@ func usage(w io.Writer, cmds map[string]command) {
 }
 
 func cmdVersion(_ context.Context, _ []string, stdout, _ io.Writer) int {
-	fmt.Fprintf(stdout, "svcship %s\n", toolVersion())
+	fmt.Fprintf(stdout, "svcship %s\n", version.Running())
 	return 0
 }

@@ -5,11 +5,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"runtime/debug"
 
 	"github.com/svcship/svcship/internal/atomicfile"
 	"github.com/svcship/svcship/internal/pipeline"
 	"github.com/svcship/svcship/internal/sbom"
+	"github.com/svcship/svcship/internal/version"
 )
 
 // cmdSBOM writes the CycloneDX SBOM of a Go binary. GoReleaser's sboms
@@ -18,7 +18,7 @@ func cmdSBOM(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("svcship sbom", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	out := fs.String("o", "", "document to write (default: standard output)")
-	version := fs.String("version", "", "the main module's version in the document, e.g. v1.2.3 (default: the binary's build information)")
+	ver := fs.String("version", "", "the main module's version in the document, e.g. v1.2.3 (default: the binary's build information)")
 	date := fs.String("date", "", "metadata.timestamp, e.g. GoReleaser's {{ .CommitDate }} (default: none)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: svcship sbom [-o doc.cdx.json] [--version v1.2.3] [--date 2026-01-02T03:04:05Z] BINARY")
@@ -31,7 +31,7 @@ func cmdSBOM(_ context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	opts := sbom.Options{Version: *version, ToolVersion: toolVersion()}
+	opts := sbom.Options{Version: *ver, ToolVersion: version.Running()}
 	if *date != "" {
 		t, err := pipeline.ParseCommitDate(*date)
 		if err != nil {
@@ -57,13 +57,4 @@ func cmdSBOM(_ context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
-}
-
-// toolVersion is svcship's module version, "(devel)" in a build from a
-// checkout.
-func toolVersion() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
-	}
-	return "(devel)"
 }

@@ -50,7 +50,7 @@ func BuildPost() []Step {
 		// The .syso of this target has been linked: remove it.
 		unstampStep{},
 		// Leave a copy of this svcship at <dist>/svcship/bin/ for the
-		// sboms pipe, which runs it once per binary.
+		// sboms entry (once per binary) and the publishers.
 		toolStep{},
 		// Authenticode-sign the exe GoReleaser just built, keeping its
 		// mod_timestamp mtime (skipped with one notice without a key).

@@ -155,15 +155,13 @@ func New(bi *debug.BuildInfo, name, sum string, opts Options) (*Document, error)
 	slices.SortFunc(comps, func(a, b Component) int { return strings.Compare(a.BOMRef, b.BOMRef) })
 	comps = slices.CompactFunc(comps, func(a, b Component) bool { return a.BOMRef == b.BOMRef })
 
+	// A binary's build information has no module graph: every module is
+	// a direct dependency of the binary, and the modules' own edges are
+	// unknown rather than empty, so they get no entry.
 	refs := make([]string, len(comps))
-	deps := []Dependency{{Ref: mainRef}}
 	for i, c := range comps {
 		refs[i] = c.BOMRef
-		// A binary's build information has no module graph: every
-		// module is a direct dependency of the binary, and the others'
-		// edges are unknown rather than empty, so they get no entry.
 	}
-	deps[0].DependsOn = refs
 
 	doc := &Document{
 		BOMFormat:   "CycloneDX",
@@ -178,7 +176,7 @@ func New(bi *debug.BuildInfo, name, sum string, opts Options) (*Document, error)
 			Component: app,
 		},
 		Components:   comps,
-		Dependencies: deps,
+		Dependencies: []Dependency{{Ref: mainRef, DependsOn: refs}},
 	}
 	if !opts.Time.IsZero() {
 		doc.Metadata.Timestamp = opts.Time.UTC().Format(time.RFC3339)

@@ -133,7 +133,7 @@ func main() {
 				{"GOOS", prop(app, "cdx:gomod:build:env:GOOS"), tg.goos},
 				{"GOARCH", prop(app, "cdx:gomod:build:env:GOARCH"), tg.goarch},
 				{"CGO_ENABLED", prop(app, "cdx:gomod:build:env:CGO_ENABLED"), "0"},
-				{"level", tg.level[strings.IndexByte(tg.level, '=')+1:], prop(app, tg.levelProp)},
+				{"level", prop(app, tg.levelProp), tg.level[strings.IndexByte(tg.level, '=')+1:]},
 				{"trimpath", prop(app, "cdx:gomod:build:trimpath"), "true"},
 				{"yaml purl", yaml.PURL, "pkg:golang/gopkg.in/yaml.v3@v3.0.1"},
 				// go.sum's h1:fxVm/GzAz... of gopkg.in/yaml.v3 v3.0.1, in hex.
