@@ -267,17 +267,23 @@ func (m *merger) signaturesGlob() string { return m.dist + "/svcship/signatures/
 // HOME); an entry switched to svcship sbom drops these.
 var goEnv = []string{"GOFLAGS", "GOCACHE", "GOMODCACHE", "GOPATH", "GOPROXY", "GOTOOLCHAIN"}
 
-// withEnv is svcship's env entries for names followed by the entries of
-// the existing node n (a hook or an sboms entry) that set other variables:
-// what a project added itself stays.
+// withEnv is svcship's env entries for names followed by otherEnv.
 func withEnv(n *yaml.Node, names []string) *yaml.Node {
 	env := envEntries(names...)
+	env.Content = append(env.Content, otherEnv(n, names)...)
+	return env
+}
+
+// otherEnv is the env entries of the existing node n (a hook or an sboms
+// entry) that set none of names: what a project added itself.
+func otherEnv(n *yaml.Node, names []string) []*yaml.Node {
+	var out []*yaml.Node
 	for _, e := range seqValues(mapGet(n, "env")) {
 		if k, _, _ := strings.Cut(e, "="); !slices.Contains(names, k) {
-			env.Content = append(env.Content, scalar(e, "!!str"))
+			out = append(out, scalar(e, "!!str"))
 		}
 	}
-	return env
+	return out
 }
 
 func envEntries(names ...string) *yaml.Node {
@@ -383,13 +389,11 @@ func (m *merger) setSBOMCommand(e *yaml.Node) {
 		args.Content = append(args.Content, scalar(a, "!!str"))
 	}
 	mapSet(e, "args", args)
-	if env := mapGet(e, "env"); env != nil {
-		kept := withEnv(e, goEnv)
-		kept.Content = kept.Content[len(goEnv):]
-		if len(kept.Content) == 0 {
-			mapDelete(e, "env")
+	if mapGet(e, "env") != nil {
+		if kept := otherEnv(e, goEnv); len(kept) > 0 {
+			mapSet(e, "env", &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: kept})
 		} else {
-			mapSet(e, "env", kept)
+			mapDelete(e, "env")
 		}
 	}
 }

@@ -536,3 +536,37 @@ func editFile(t *testing.T, path, old, new string) string {
 	}
 	return edited
 }
+
+// The sboms entry an older init wrote, with only the Go environment its
+// `go tool cyclonedx-gomod` needed: the switched entry has no env at all.
+func TestMergeDropsTheOldSBOMEnvironment(t *testing.T) {
+	old := `version: 2
+project_name: pingd
+sboms:
+  - id: svcship-binaries
+    artifacts: binary
+    cmd: go
+    args: [tool, cyclonedx-gomod, bin, -json, -output, $document, $artifact]
+    env:
+      - 'GOFLAGS={{ index .Env "GOFLAGS" }}'
+      - 'GOCACHE={{ index .Env "GOCACHE" }}'
+      - 'GOMODCACHE={{ index .Env "GOMODCACHE" }}'
+      - 'GOPATH={{ index .Env "GOPATH" }}'
+      - 'GOPROXY={{ index .Env "GOPROXY" }}'
+      - 'GOTOOLCHAIN={{ index .Env "GOTOOLCHAIN" }}'
+`
+	p := &Project{Name: "pingd", Binary: "pingd", Main: ".", buildID: "pingd"}
+	out, _, _, err := mergeGoReleaser([]byte(old), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `  - id: svcship-binaries
+    artifacts: binary
+    # svcship: the svcship the Windows build hooks leave in dist/ (GoReleaser runs sboms commands there)
+    cmd: svcship/bin/svcship
+    args: [sbom, "--version=v{{ .Version }}", "--date={{ .CommitDate }}", -o, $document, $artifact]
+`
+	if !strings.Contains(string(out), want) || strings.Contains(string(out), want+"    env") || strings.Contains(string(out), "GOCACHE") {
+		t.Errorf("sboms entry is not\n%s\nwith no env, in:\n%s", want, out)
+	}
+}
