@@ -117,6 +117,64 @@ func withoutBuildID(t *testing.T, b []byte) {
 	clear(b[start : start+end])
 }
 
+// An executable that carries an image checksum gets one that is right
+// for the new bytes, as osslsigncode computes it.
+func TestAddToExecutableKeepsTheChecksumRight(t *testing.T) {
+	tools := testtool.Require(t, "go", "osslsigncode")
+	goTool, ossl := tools[0], tools[1]
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/pingd\n\ngo 1.22\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main\n\nfunc main() {}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	exe := filepath.Join(dir, "pingd.exe")
+	cmd := exec.Command(goTool, "build", "-trimpath", "-ldflags=-s -w", "-o", exe, ".")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0", "GOFLAGS=")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, b)
+	}
+	bare, err := os.ReadFile(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := parsePE(bare)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The Go linker writes no checksum; give the file a wrong one.
+	binary.LittleEndian.PutUint32(bare[h.optional+64:], 1)
+	obj, err := Syso(Info{Version: "1.0.0", InternalName: "pingd"}, "amd64")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := AddToExecutable(bare, obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "stamped.exe")
+	if err := os.WriteFile(out, got, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// verify fails (the file is unsigned) but prints the checksum: one
+	// "PE checksum" line when the file's is right, "Current" and
+	// "Calculated" lines when it is not.
+	b, _ := exec.Command(ossl, "verify", "-in", out).CombinedOutput()
+	field := func(name string) string {
+		for _, line := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == name {
+				return strings.TrimSpace(v)
+			}
+		}
+		return ""
+	}
+	if sum := field("PE checksum"); sum == "" || sum == "00000001" || field("Calculated PE checksum") != "" {
+		t.Fatalf("osslsigncode finds the checksum wrong:\n%s", b)
+	}
+}
+
 func TestAddToExecutableRefuses(t *testing.T) {
 	obj, err := Syso(Info{Version: "1.0.0", InternalName: "x"}, "amd64")
 	if err != nil {
