@@ -30,11 +30,11 @@ type benchSeries struct {
 	mage, bare []time.Duration
 }
 
-// ratios returns the pairwise ratios of svcship's runs to those of other.
-func (s benchSeries) ratios(other []time.Duration) []float64 {
+// ratios returns the pairwise ratios of svcship's runs to the bare ones.
+func (s benchSeries) ratios() []float64 {
 	r := make([]float64, len(s.mage))
 	for i := range s.mage {
-		r[i] = float64(s.mage[i]) / float64(other[i])
+		r[i] = float64(s.mage[i]) / float64(s.bare[i])
 	}
 	return r
 }
@@ -67,7 +67,7 @@ func BenchmarkSnapshot(b *testing.B) {
 		b.Fatal("the measurement failed in an earlier call")
 	}
 	report := func(mode string, s benchSeries) {
-		b.ReportMetric(median(s.ratios(s.bare)), mode+"-ratio")
+		b.ReportMetric(median(s.ratios()), mode+"-ratio")
 		b.ReportMetric(float64(medianDur(s.mage).Milliseconds()), mode+"-mage-ms")
 		b.ReportMetric(float64(medianDur(s.bare).Milliseconds()), mode+"-goreleaser-ms")
 	}
@@ -108,17 +108,11 @@ func measureSnapshot(b *testing.B) {
 	gitCommit(b, dir, "tag", "-a", "v1.0.0", "-m", "v1.0.0")
 
 	base := append(os.Environ(), pathWith(bin))
-	gr := func(config string) func([]string) time.Duration {
-		return func(env []string) time.Duration {
-			return benchRun(b, dir, env, filepath.Join(bin, "goreleaser"), "release", "--snapshot", "--clean", "--config", config)
-		}
-	}
-	runs := []struct {
-		name string
-		run  func([]string) time.Duration
-	}{
-		{"mage snapshot", func(env []string) time.Duration { return benchRun(b, dir, env, "go", "tool", "mage", "snapshot") }},
-		{"bare goreleaser", gr("bare.goreleaser.yaml")},
+	runs := []func([]string) time.Duration{
+		func(env []string) time.Duration { return benchRun(b, dir, env, "go", "tool", "mage", "snapshot") },
+		func(env []string) time.Duration {
+			return benchRun(b, dir, env, filepath.Join(bin, "goreleaser"), "release", "--snapshot", "--clean", "--config", "bare.goreleaser.yaml")
+		},
 	}
 	// cold is a fresh, empty build cache (and mage cache) for one run.
 	cold := func() []string {
@@ -132,7 +126,7 @@ func measureSnapshot(b *testing.B) {
 			// first (or last) on a machine that drifts.
 			for k := range runs {
 				j := (i + k) % len(runs)
-				d[j] = runs[j].run(env())
+				d[j] = runs[j](env())
 			}
 			s.mage, s.bare = append(s.mage, d[0]), append(s.bare, d[1])
 			fmt.Printf("  round %d: mage snapshot %s, bare goreleaser %s (ratio %.2f)\n", i+1,
@@ -141,7 +135,7 @@ func measureSnapshot(b *testing.B) {
 	}
 	r := &benchResult
 	for _, run := range runs { // warm the build cache and mage's compiled magefile
-		run.run(base)
+		run(base)
 	}
 	fmt.Printf("warm (%d rounds):\n", warmRounds)
 	rounds(warmRounds, func() []string { return base }, &r.warm)
@@ -152,7 +146,7 @@ func measureSnapshot(b *testing.B) {
 			return
 		}
 		fmt.Printf("%s: median ratio mage snapshot / bare goreleaser %.2fx (medians: mage %s, bare %s)\n", mode,
-			median(s.ratios(s.bare)), medianDur(s.mage).Round(time.Millisecond), medianDur(s.bare).Round(time.Millisecond))
+			median(s.ratios()), medianDur(s.mage).Round(time.Millisecond), medianDur(s.bare).Round(time.Millisecond))
 	}
 	summary("warm", r.warm)
 	summary("cold", r.cold)
