@@ -45,15 +45,23 @@ func TestCommandLine(t *testing.T) {
 }
 
 func TestExecQuote(t *testing.T) {
-	tests := []struct{ s, want string }{
-		{"/usr/bin/svcship", "/usr/bin/svcship"},
-		{`C:\Program Files\svcship\svcship.exe`, `"C:\Program Files\svcship\svcship.exe"`},
-		{`/tmp/it's here/svcship`, `"/tmp/it's here/svcship"`},
-		{`/tmp/say "hi"/svcship`, `'/tmp/say "hi"/svcship'`},
+	tests := []struct{ s, want, err string }{
+		{s: "/usr/bin/svcship", want: "/usr/bin/svcship"},
+		{s: `C:\Program Files\svcship\svcship.exe`, want: `"C:\Program Files\svcship\svcship.exe"`},
+		{s: `/tmp/it's here/svcship`, want: `"/tmp/it's here/svcship"`},
+		{s: `/tmp/say "hi"/svcship`, want: `'/tmp/say "hi"/svcship'`},
+		{s: `/tmp/it's "x"/svcship`, err: `"/tmp/it's \"x\"/svcship" holds both kinds of quote, which go run -exec can't pass as one word: move the project or the build cache to a path without them`},
 	}
 	for _, tt := range tests {
-		if got := execQuote(tt.s); got != tt.want {
-			t.Errorf("execQuote(%q) = %s, want %s", tt.s, got, tt.want)
+		got, err := execQuote(tt.s)
+		if tt.err != "" {
+			if err == nil || err.Error() != tt.err {
+				t.Errorf("execQuote(%q): error %v, want %q", tt.s, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("execQuote(%q) = %s, %v, want %s", tt.s, got, err, tt.want)
 		}
 	}
 }

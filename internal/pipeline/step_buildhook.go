@@ -216,10 +216,18 @@ func (installerStep) Run(ctx *Context) error {
 	}
 	linked := out + ".linked"
 	defer os.Remove(linked)
+	execSelf, err := execQuote(self)
+	if err != nil {
+		return err
+	}
+	execLinked, err := execQuote(linked)
+	if err != nil {
+		return err
+	}
 	env := append(childenv.Scrub(os.Environ()), "CGO_ENABLED=0", "GOOS=windows", "GOARCH="+ctx.Arch)
 	env = append(env, targetLevelEnv(ctx.Target)...)
 	cmd := exec.CommandContext(ctx, "go", "run", "-trimpath", "-buildvcs=false", "-ldflags=-s -w",
-		"-exec", execQuote(self)+" copy-exe "+execQuote(linked), InstallerPackage)
+		"-exec", execSelf+" copy-exe "+execLinked, InstallerPackage)
 	cmd.Dir = ctx.Root
 	cmd.Env = env
 	if b, err := cmd.CombinedOutput(); err != nil {
@@ -251,15 +259,18 @@ func (installerStep) Run(ctx *Context) error {
 
 // execQuote quotes s as one word of a go run -exec command line, which the
 // go command splits at spaces and groups with either kind of quote (no
-// escapes).
-func execQuote(s string) string {
-	if !strings.ContainsAny(s, " \t'\"") {
-		return s
+// escapes). A path holding both kinds can't be one word there, so it is
+// refused rather than split.
+func execQuote(s string) (string, error) {
+	switch {
+	case !strings.ContainsAny(s, " \t'\""):
+		return s, nil
+	case !strings.Contains(s, `"`):
+		return `"` + s + `"`, nil
+	case !strings.Contains(s, "'"):
+		return "'" + s + "'", nil
 	}
-	if strings.Contains(s, `"`) {
-		return "'" + s + "'"
-	}
-	return `"` + s + `"`
+	return "", fmt.Errorf("%q holds both kinds of quote, which go run -exec can't pass as one word: move the project or the build cache to a path without them", s)
 }
 
 // targetLevelEnv turns GoReleaser's target suffix (windows_amd64_v1,
