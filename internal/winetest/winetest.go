@@ -81,34 +81,80 @@ func New(t testing.TB) *Prefix {
 	p.env = prefixEnv(os.Environ(), p.dir)
 	// Registered after t.TempDir, so it runs before the directory is removed.
 	t.Cleanup(p.cleanup)
+	start = time.Now()
 	if err := p.waitServiceManager(30 * time.Second); err != nil {
 		t.Fatalf("winetest: %v", err)
 	}
+	t.Logf("winetest: boot services running after %v", time.Since(start).Round(time.Millisecond))
 	return p
 }
 
-// waitServiceManager returns once the prefix's service manager answers.
-// The first wine process of a prefix starts wineserver and services.exe,
-// and a program that opens the service manager before services.exe
-// listens gets RPC_S_SERVER_UNAVAILABLE; every test that installs a
-// service would race that, so the harness waits here, once, instead.
+// bootServices are the services a booted wine 8 prefix runs: the
+// auto-start ones and the drivers PlugPlay loads. They start one by one
+// after services.exe already answers queries.
+const bootServices = "Eventlog MountMgr NDIS nsiproxy PlugPlay RpcSs winebus winehid wineusb"
+
+// waitServiceManager returns once the prefix's service manager answers and
+// has finished starting the services of a boot. The first wine process of
+// a prefix starts wineserver and services.exe, and a program that opens
+// the service manager before services.exe listens gets
+// RPC_S_SERVER_UNAVAILABLE. Worse, while services.exe starts a boot
+// service, wine's StartServiceCtrlDispatcher in any process connects to
+// the pipe that service's process is meant to open (wine names it after
+// the ServiceCurrent counter and does not check who connects), so a
+// console run of a service-aware program started then becomes that
+// service. Every test would race both, so the harness waits here, once.
 // The wineserver started here serves the test's own processes.
 func (p *Prefix) waitServiceManager(limit time.Duration) error {
 	deadline := time.Now().Add(limit)
+	var queries []string
+	for _, name := range strings.Fields(bootServices) {
+		queries = append(queries, "sc query "+name)
+	}
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		cmd := exec.CommandContext(ctx, "wine", "sc", "query", "RpcSs")
+		cmd := exec.CommandContext(ctx, "wine", "cmd", "/c", strings.Join(queries, " & "))
 		cmd.Env = p.env
 		out, err := cmd.CombinedOutput()
 		cancel()
+		pending := ""
 		if err == nil {
-			return nil
+			pending = notRunning(string(out))
+			if pending == "" {
+				return nil
+			}
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("the service manager of %s did not answer within %v: %v\n%s", p.dir, limit, err, out)
+			if err == nil {
+				err = fmt.Errorf("still starting: %s", pending)
+			}
+			return fmt.Errorf("the service manager of %s did not settle within %v: %v\n%s", p.dir, limit, err, out)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// notRunning reads the output of several "sc query" runs and names the
+// services that are not RUNNING, or RpcSs when its query printed nothing
+// (the service manager did not answer). A service the prefix lacks prints
+// no block and is not waited for.
+func notRunning(out string) string {
+	var pending []string
+	seen := false
+	for _, block := range strings.Split(out, "SERVICE_NAME:")[1:] {
+		name, _, _ := strings.Cut(strings.TrimSpace(block), "\n")
+		name = strings.TrimSpace(name)
+		if name == "RpcSs" {
+			seen = true
+		}
+		if st, err := parseState(block); err != nil || st != "RUNNING" {
+			pending = append(pending, name)
+		}
+	}
+	if !seen {
+		pending = append(pending, "RpcSs")
+	}
+	return strings.Join(pending, " ")
 }
 
 // missing skips, or fails under CI where a missing tool is a broken runner.

@@ -181,6 +181,28 @@ func TestParseState(t *testing.T) {
 	}
 }
 
+func TestNotRunning(t *testing.T) {
+	block := func(name, state string) string {
+		return "SERVICE_NAME: " + name + "\r\n        TYPE               : 20  WIN32_SHARE_PROCESS\r\n        STATE              : " + state + "\r\n        WIN32_EXIT_CODE    : 0  (0x0)\r\n"
+	}
+	tests := []struct {
+		name, out, want string
+	}{
+		{"all running", block("Eventlog", "4  RUNNING") + block("RpcSs", "4  RUNNING") + block("winebus", "4  RUNNING"), ""},
+		{"one starting", block("Eventlog", "4  RUNNING") + block("RpcSs", "4  RUNNING") + block("PlugPlay", "2  START_PENDING"), "PlugPlay"},
+		{"not started yet", block("RpcSs", "4  RUNNING") + block("winebus", "1  STOPPED") + block("winehid", "1  STOPPED"), "winebus winehid"},
+		{"missing service ignored", block("RpcSs", "4  RUNNING"), ""},
+		{"no answer", "", "RpcSs"},
+		{"no RpcSs block", block("Eventlog", "4  RUNNING"), "RpcSs"},
+		{"block without state", "SERVICE_NAME: NDIS\r\n" + block("RpcSs", "4  RUNNING"), "NDIS"},
+	}
+	for _, tt := range tests {
+		if got := notRunning(tt.out); got != tt.want {
+			t.Errorf("%s: notRunning = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
 func TestPrefixEnv(t *testing.T) {
 	t.Setenv("SVCSHIP_WINEDEBUG", "")
 	env := prefixEnv([]string{"PATH=/bin", "DISPLAY=:0", "WINEPREFIX=/old", "WINEDEBUG=+all"}, "/new")
