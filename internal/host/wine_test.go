@@ -201,9 +201,12 @@ func TestWineHostedCrashLoopStopsService(t *testing.T) {
 	p := winetest.New(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
+	// max_delay is far above the child's run: a child that ran max_delay
+	// starts the back-off over, and under load a 200 ms run under wine
+	// took 406 ms, which a 400 ms cap turned into a second 100 ms wait.
 	a := installHosted(t, p, "hostedcrash", []string{"--crash-after", "200"}, `    restart:
       delay: 100ms
-      max_delay: 400ms
+      max_delay: 30s
       max_failures: 3
       window: 1m`)
 	if _, err := p.SC(ctx, "start", a.name); err != nil {
