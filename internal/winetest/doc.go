@@ -48,4 +48,11 @@
 // GenerateConsoleCtrlEvent delivers CTRL_C_EVENT but fails for
 // CTRL_BREAK_EVENT (not implemented), and a process ended by taskkill /F or
 // a Unix SIGKILL reports exit code 0 rather than 1.
+//
+// A booting prefix starts its services one at a time, and while one is
+// pending, wine's StartServiceCtrlDispatcher in any process connects to
+// the control pipe meant for that service's process: a service-aware
+// program run on the console at that moment becomes the boot service. So
+// New returns only once the boot services (Eventlog, PlugPlay, RpcSs, the
+// driver hosts) all report RUNNING, 3 to 5 s after the copy.
 package winetest
