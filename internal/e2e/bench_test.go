@@ -15,6 +15,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/svcship/svcship/internal/scaffold"
 	"github.com/svcship/svcship/internal/testtool"
 )
 
@@ -202,7 +203,7 @@ const floorDir = "svcship-floor"
 // floorConfig is the project's original GoReleaser config with one files
 // entry more in every archive: floorDir's folder for the archive's target.
 // An archive without files gets GoReleaser's default list first, which a
-// files list replaces.
+// files list replaces (as svcship init writes it).
 func floorConfig(orig []byte) ([]byte, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(orig, &doc); err != nil {
@@ -227,7 +228,7 @@ func floorConfig(orig []byte) ([]byte, error) {
 		files := mapValue(a, "files")
 		if files == nil {
 			files = &yaml.Node{Kind: yaml.SequenceNode}
-			for _, g := range []string{"license*", "LICENSE*", "readme*", "README*", "changelog*", "CHANGELOG*"} {
+			for _, g := range scaffold.DefaultArchiveFiles() {
 				files.Content = append(files.Content, entry(g, ""))
 			}
 			a.Content = append(a.Content, scalar("files"), files)

@@ -51,10 +51,12 @@ const (
 	releasePub     = "svcship-release"
 )
 
-// defaultArchiveFiles is what GoReleaser puts in an archive whose files
+// DefaultArchiveFiles is what GoReleaser puts in an archive whose files
 // list is empty (internal/pipe/archive defaults). An explicit list
 // replaces them, so init writes them out before adding its own entry.
-var defaultArchiveFiles = []string{"license*", "LICENSE*", "readme*", "README*", "changelog*", "CHANGELOG*"}
+func DefaultArchiveFiles() []string {
+	return []string{"license*", "LICENSE*", "readme*", "README*", "changelog*", "CHANGELOG*"}
+}
 
 // findGoReleaserConfig returns the slash path (relative to dir) of the
 // config GoReleaser would read, or "".
@@ -650,7 +652,7 @@ func (m *merger) archives(wins map[string]bool) {
 		files := mapGet(a, "files")
 		if files == nil || files.Kind != yaml.SequenceNode {
 			files = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
-			for _, g := range defaultArchiveFiles {
+			for _, g := range DefaultArchiveFiles() {
 				f := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 				mapSet(f, "src", scalar(g, "!!str"))
 				mapSet(f, "info", mtimeMap())
